@@ -1,0 +1,1 @@
+"""Model adapters (embedders, language models, generators). Filled by the model-layer work."""

@@ -1,0 +1,119 @@
+"""The ``undoc`` command line: parse arguments, call importable functions, report errors in one line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import UndocError
+
+log = logging.getLogger("undoc")
+INTERNAL_ERROR_EXIT = 70
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", default="outputs", metavar="DIR",
+                        help="output folder (default: outputs)")
+    parser.add_argument("--config", default=None, metavar="FILE",
+                        help="config name (default, fast, ...) or path to a TOML file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="undoc", description="Review Chinese translations of UN documents, offline.")
+    parser.add_argument("--version", action="version", version=f"undoc {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run every stage on a Chinese document (and its English original)")
+    run.add_argument("file", help="the Chinese document")
+    run.add_argument("--en", default=None, metavar="FILE", help="the English original")
+    run.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                     help="where models run (default: from the config)")
+    _common(run)
+
+    seg = sub.add_parser("segment", help="rebuild a document's structure; writes DIR/<doc-id>/document.json")
+    seg.add_argument("file")
+    seg.add_argument("--lang", choices=("zh", "en", "auto"), default="auto",
+                     help="document language (default: detect)")
+    _common(seg)
+
+    sub.add_parser("stages", help="list the registered stages")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="undoc: %(levelname)s: %(message)s")
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return _dispatch(args)
+    except UndocError as exc:
+        if args.debug:
+            raise
+        print(f"undoc: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("undoc: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
+        if args.debug:
+            raise
+        print(f"undoc: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return INTERNAL_ERROR_EXIT
+
+
+def _progress(args: argparse.Namespace):  # noqa: ANN202
+    if args.quiet:
+        return None
+    return lambda message: print(f"undoc: {message}", file=sys.stderr, flush=True)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from pipeline.config import load_config
+
+    if args.command == "stages":
+        from pipeline import registry
+
+        for name in registry.names():
+            spec = registry.get(name)
+            print(f"{name:10s} requires: {', '.join(spec.requires) or '-':20s} provides: "
+                  f"{', '.join(spec.provides):30s} {spec.description}")
+        return 0
+    overrides = {}
+    if getattr(args, "device", None):
+        overrides["run.device"] = args.device
+    config = load_config(args.config, overrides)
+    progress = _progress(args)
+    started = time.perf_counter()
+    if args.command == "run":
+        from pipeline.runner import run_pipeline
+
+        out = run_pipeline(args.file, config, en_path=args.en, output_dir=args.output, progress=progress)
+    elif args.command == "segment":
+        from pipeline.atomic import atomic_write_json
+        from pipeline.runner import run_file, write_run_record
+
+        doc = run_file(args.file, args.lang, config, progress, stages=["ingest", "segment"])
+        out = Path(args.output) / doc.id
+        atomic_write_json(out / "document.json", doc.to_dict())
+        write_run_record(out, config, {doc.language: args.file}, time.perf_counter() - started)
+    else:  # pragma: no cover - argparse rejects unknown commands
+        raise AssertionError(args.command)
+    if progress:
+        progress(f"wrote {out} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
