@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("undoc: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
+    except Exception as exc:
         if args.debug:
             raise
         print(f"undoc: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return INTERNAL_ERROR_EXIT
 
 
-def _progress(args: argparse.Namespace):  # noqa: ANN202
+def _progress(args: argparse.Namespace):
     if args.quiet:
         return None
     return lambda message: print(f"undoc: {message}", file=sys.stderr, flush=True)

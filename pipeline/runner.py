@@ -36,8 +36,10 @@ class Pipeline:
         stages = [registry.get(name).factory(config) for name in names]
         return cls(config, names, stages)
 
-    def __call__(self, doc: Document, progress: Progress | None = None) -> Document:
-        for name, stage in zip(self.names, self.stages, strict=True):
+    def __call__(self, doc: Document, progress: Progress | None = None, start: int = 0,
+                 stop: int | None = None) -> Document:
+        """Run stages ``start:stop`` (all by default) on ``doc``."""
+        for name, stage in list(zip(self.names, self.stages, strict=True))[start:stop]:
             started = time.perf_counter()
             result = stage(doc)
             if result is not doc:
@@ -67,8 +69,17 @@ def run_pipeline(zh_path: str | Path, config: Config, en_path: str | Path | None
     with the resolved config and versions. Returns the document's output folder.
     """
     started = time.perf_counter()
-    zh = run_file(zh_path, "zh", config, progress)
-    en = run_file(en_path, "en", config, progress) if en_path is not None else None
+    pipeline = Pipeline.build(config)
+    docs = [new_document(zh_path, "zh")]
+    if en_path is not None:
+        docs.append(new_document(en_path, "en"))
+    # Read and check every input before any slow stage runs, so a bad file fails at once.
+    split = pipeline.names.index("ingest") + 1 if "ingest" in pipeline.names else 0
+    for doc in docs:
+        pipeline(doc, progress, stop=split)
+    for doc in docs:
+        pipeline(doc, progress, start=split)
+    zh, en = docs[0], (docs[1] if len(docs) > 1 else None)
     out = Path(output_dir) / zh.id
     atomic_write_json(out / "document.json", zh.to_dict())
     if en is not None:

@@ -271,10 +271,13 @@ class Segmenter:
             footnote = None
             if PAGE_NOISE.match(text) or (doc.meta.symbol and text == doc.meta.symbol):
                 continue
-            if heading is not None and not line.blank_before and not self._structural(text) \
-                    and self._heading_like(text) and not ends_closed(heading.title, self.lang):
-                heading.title += self.joiner + text
-                continue
+            if heading is not None and not self._structural(text) and self._heading_like(text):
+                if heading.kind == "annex" and not heading.title:
+                    heading.title = text  # "附件" / "Annex" with its title on the next line
+                    continue
+                if not line.blank_before and not ends_closed(heading.title, self.lang):
+                    heading.title += self.joiner + text  # a title wrapped over two lines
+                    continue
             heading = None
 
             chap = self._chapter(text)

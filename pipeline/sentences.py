@@ -18,10 +18,14 @@ _ITEM_AHEAD = re.compile(r"\s*(?:和|及|以及|或|与|and\s+|or\s+)?\s*[(（](
 _MAX_OPEN = 400  # an opener left unclosed this long is a typo, not a quotation: stop honouring it
 
 EN_ABBREVIATIONS = frozenset(
-    """e.g i.e etc.al al cf viz vs No Nos no nos para paras Para Paras p pp Mr Mrs Ms Messrs Dr Prof St Sr Jr
-    Gen Col Lt Sgt Amb Hon Rev Add Corr Suppl Vol vol Art art arts Arts Ch ch chap Chap sect Sect fig Fig
-    approx Inc Ltd Co Corp Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec op cit ibid Ibid H.E annex Annex
-    U.S U.K U.N E.U""".split()
+    [
+        "e.g", "i.e", "etc.al", "al", "cf", "viz", "vs", "No", "Nos", "no", "nos", "para", "paras", "Para",
+        "Paras", "p", "pp", "Mr", "Mrs", "Ms", "Messrs", "Dr", "Prof", "St", "Sr", "Jr", "Gen", "Col", "Lt", "Sgt",
+        "Amb", "Hon", "Rev", "Add", "Corr", "Suppl", "Vol", "vol", "Art", "art", "arts", "Arts", "Ch", "ch",
+        "chap", "Chap", "sect", "Sect", "fig", "Fig", "approx", "Inc", "Ltd", "Co", "Corp", "Jan", "Feb", "Mar",
+        "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "op", "cit", "ibid", "Ibid", "H.E",
+        "annex", "Annex", "U.S", "U.K", "U.N", "E.U",
+    ]
 )
 
 
@@ -107,6 +111,12 @@ def _cuts_en(text: str) -> list[int]:
             depth_open.append(i)
         elif ch in ")”]" and depth_open:
             depth_open.pop()
+            if not depth_open and text[i - 1] in EN_TERMINALS:
+                end = _after_closers(text, i + 1)
+                if _EN_NEXT.match(text, end) and not _is_abbreviation(text, i - 1):
+                    cuts.append(end)
+                    i = end
+                    continue
         elif ch in EN_TERMINALS and not depth_open:
             end = _after_closers(text, i + 1)
             if _EN_NEXT.match(text, end) and not _is_abbreviation(text, i):
@@ -154,7 +164,7 @@ _jieba_lock = threading.Lock()
 _jieba = None
 
 
-def _get_jieba():  # noqa: ANN202 - returns the jieba module
+def _get_jieba():
     global _jieba
     with _jieba_lock:
         if _jieba is None:

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import available_configs, config_to_dict, load_config
+from pipeline.errors import ConfigError
+
+
+@pytest.mark.parametrize("name", available_configs())
+def test_every_shipped_config_loads(name):
+    config = load_config(name)
+    assert config.name == name
+    assert config_to_dict(config)["run"]["stages"]
+
+
+def test_unknown_key_is_rejected_with_the_valid_keys(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[stages.segment]\ntokenise = false\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown key 'tokenise' in \[stages.segment\]; valid keys: tokenize"):
+        load_config(path)
+
+
+def test_unknown_table_is_rejected(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[stages.nonsense]\nx = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"valid keys: ingest, segment"):
+        load_config(path)
+
+
+def test_wrong_type_is_rejected(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[stages.ingest]\nmax_bytes = "big"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="max_bytes' must be int"):
+        load_config(path)
+
+
+def test_unknown_config_name_lists_choices():
+    with pytest.raises(ConfigError, match=r"valid names: .*default.*fast"):
+        load_config("no-such-config")
+
+
+def test_invalid_toml_is_a_config_error(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[run\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_config_is_frozen():
+    config = load_config()
+    with pytest.raises(AttributeError):
+        config.run.device = "cuda"  # type: ignore[misc]
