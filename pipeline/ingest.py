@@ -122,7 +122,7 @@ def normalize(text: str) -> str:
 
 
 def _check_not_binary(text: str, name: str) -> None:
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\t")
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\t\r\f")
     if controls > max(3, len(text) // 100):
         raise InputError(f"{name}: binary data ({controls} control characters), not a text file")
 

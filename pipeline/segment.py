@@ -11,6 +11,7 @@ to it. Finally the body is checked against the table of contents and its own num
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ ITEM_LINE = re.compile(r"^[(（](?P<label>[a-z]{1,2}|[ivx]{1,5}|\d{1,2})[)）]\s
 FOOTNOTE_LINE = re.compile(r"^(?P<marker>\*{1,4}|⁎|[†‡]{1,3}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})\s*(?P<text>\S.*)$")
 TOC_TRAILING_PAGE = re.compile(r"(?:\t|\s{2,}|\.{2,}|…|\s)\s*(?:\d{1,4}|[ivxlc]{1,6})$")
 PAGE_NOISE = re.compile(r"^(?:\d{1,3}|-\s*\d{1,3}\s*-|(?:GE\.)?\d{2}-\d{5}(?:\s*\([A-Z]\))?|\d{1,3}\s*/\s*\d{1,3})$")
+_MARKER_IN_TEXT = re.compile(r"(?<=\S)(?:\*{1,4}|⁎|[†‡]{1,3}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![*⁎†‡⁰¹²³⁴⁵⁶⁷⁸⁹])")
 _ITEM_MARK = re.compile(r"[(（](?P<label>[a-z]|[ivx]{1,4})[)）]")
 _ITEM_CONNECTOR = re.compile(r"(?:\s*(?:和|及|以及|或|and|or))\s*$")
 
@@ -115,6 +117,7 @@ class Segmenter:
         self.source = doc.text
         self.max_heading = config.max_heading_chars_zh if self.lang == "zh" else config.max_heading_chars_en
         self.joiner = "" if self.lang == "zh" else " "
+        self._section_ids: set[str] = set()
 
     # -- top level ---------------------------------------------------------------------------------
     def run(self) -> Document:
@@ -358,16 +361,12 @@ class Segmenter:
             if ends_closed(text, self.lang):
                 current = None if owner is not None and owner.kind != "annex" else current
         doc.paragraphs = [self._paragraph(b) for b in blocks]
+        by_id = {sec.id: sec for sec in doc.sections}
         for para in doc.paragraphs:
-            if para.number is None:
-                continue
-            sid = para.section
-            while sid is not None:
-                sec = doc.section(sid)
-                if sec is None:
-                    break
+            sec = by_id.get(para.section) if para.number is not None and para.section else None
+            while sec is not None:
                 sec.paragraphs.append(para.number)
-                sid = sec.parent
+                sec = by_id.get(sec.parent) if sec.parent else None
 
     def _structural(self, text: str) -> bool:
         return bool(self._chapter(text) or SECTION.match(text) or NUMBERED.match(text) or ITEM_LINE.match(text)
@@ -385,13 +384,13 @@ class Segmenter:
         return ahead
 
     def _unique_id(self, sid: str) -> str:
-        existing = {s.id for s in self.doc.sections}
-        if sid not in existing:
-            return sid
-        n = 2
-        while f"{sid}~{n}" in existing:
+        existing = self._section_ids
+        candidate, n = sid, 2
+        while candidate in existing:
+            candidate = f"{sid}~{n}"
             n += 1
-        return f"{sid}~{n}"
+        existing.add(candidate)
+        return candidate
 
     def _paragraph(self, block: _Block) -> Paragraph:
         text = block.text(self.source)
@@ -449,34 +448,32 @@ class Segmenter:
 
     # -- footnotes ---------------------------------------------------------------------------------
     def _link_footnotes(self, front: list[Line]) -> None:
-        """Attach each footnote to the marker it explains: the nearest occurrence before it."""
+        """Attach each footnote to the marker it explains: the nearest unused occurrence before it.
+
+        One pass collects every marker occurrence (by marker string, in source order); each footnote
+        then picks from its own marker's list, so the cost stays linear in the document's length.
+        """
         doc = self.doc
-        places: list[tuple[int, str, Paragraph | None, str, int]] = []  # (source pos, location, para, text, base)
-        for line in front:
-            places.append((line.start, "front_matter", None, line.text, line.start))
-        for para in doc.summary:
-            places.append((para.spans[0][0], "summary", para, para.text, 0))
-        for para in doc.paragraphs:
-            places.append((para.spans[0][0], "body", para, para.text, 0))
+        places: list[tuple[int, str, Paragraph | None, str]] = [
+            (line.start, "front_matter", None, line.text) for line in front]
+        places += [(para.spans[0][0], "summary", para, para.text) for para in doc.summary]
+        places += [(para.spans[0][0], "body", para, para.text) for para in doc.paragraphs]
         places.sort(key=lambda p: p[0])
-        used: set[tuple[int, int]] = set()
+        occurrences: dict[str, list[tuple[int, int, str, Paragraph | None]]] = {}
+        for pos, location, para, text in places:
+            for match in _MARKER_IN_TEXT.finditer(text):
+                occurrences.setdefault(match.group(0), []).append((pos, match.start(), location, para))
         for fn in doc.footnotes:
-            pattern = re.compile(r"(?<=\S)" + re.escape(fn.marker) + r"(?![*⁎†‡⁰¹²³⁴⁵⁶⁷⁸⁹])")
-            candidates = []
-            for k, (pos, location, para, text, _base) in enumerate(places):
-                for match in pattern.finditer(text):
-                    if (k, match.start()) not in used:
-                        candidates.append((pos, k, match.start(), location, para))
+            candidates = occurrences.get(fn.marker, [])
             fn_pos = fn.span[0] if fn.span else 0
-            before = [c for c in candidates if c[0] < fn_pos]
-            chosen = before[-1] if before else (candidates[0] if candidates else None)
-            if chosen is None:
+            cut = bisect.bisect_left(candidates, fn_pos, key=lambda c: c[0])
+            k = cut - 1 if cut > 0 else (0 if candidates else None)
+            if k is None:
                 fn.location = "unlinked"
                 doc.structure_findings.append(StructureFinding(
                     "footnote_unlinked", "low", f"footnote {fn.marker} has no marker in the text: {fn.text[:40]}"))
                 continue
-            _, k, offset, location, para = chosen
-            used.add((k, offset))
+            _, offset, location, para = candidates.pop(k)
             fn.location = location
             fn.offset = offset
             fn.paragraph = para.number if para is not None and location == "body" else None

@@ -41,7 +41,7 @@ def cn_numeral_to_int(text: str) -> int | None:
     return total + current
 
 
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 
 
 def roman_to_int(text: str) -> int | None:
@@ -58,10 +58,13 @@ def roman_to_int(text: str) -> int | None:
     return total if int_to_roman(total) == text else None
 
 
+_ROMAN_STEPS = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
 def int_to_roman(number: int) -> str:
     out = []
-    for value, sym in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
-                       (4, "IV"), (1, "I")):
+    for value, sym in _ROMAN_STEPS:
         while number >= value:
             out.append(sym)
             number -= value

@@ -90,11 +90,12 @@ def check_against_toc(doc: Document) -> list[StructureFinding]:
     chapter: str | None = None
     listed: set[str] = set()
     levels = {e.level for e in doc.toc}
+    by_id = {s.id: s for s in doc.sections}
     for entry in doc.toc:
         sid = entry_section_id(entry, chapter)
         if entry.level == 1:
             chapter = sid
-        section = doc.section(sid) if sid else None
+        section = by_id.get(sid) if sid else None
         if section is None:
             section = _by_title(doc.sections, entry)
         name = f"{entry.label} {entry.title}".strip()

@@ -95,3 +95,39 @@ def test_tokens_keep_symbols_and_numbers_whole(example_doc):
     assert "1325 (2000)" in tokens
     tokens = [t for s in example_doc.paragraph(54).sentences for t in s.tokens]
     assert "600 名" in tokens and "1 000 名" in tokens
+
+
+def _hard_wrap(text: str, width: int) -> str:
+    out = []
+    for line in text.split("\n"):
+        out.extend([line[i:i + width] for i in range(0, len(line), width)] if len(line) > 60 else [line])
+    return "\n".join(out)
+
+
+def test_hard_wrapped_lines_give_the_same_paragraphs(example_doc, tmp_path):
+    """pdftotext-style output keeps every visual line; paragraphs must come out the same."""
+    from pipeline.config import load_config
+    from pipeline.runner import run_file
+    from tests.conftest import EXAMPLE
+
+    path = tmp_path / "wrapped.txt"
+    path.write_text(_hard_wrap(EXAMPLE.read_text(encoding="utf-8"), 37), encoding="utf-8")
+    doc = run_file(path, "zh", load_config())
+    assert [p.number for p in doc.paragraphs] == list(range(1, 74))
+    assert [s.id for s in doc.sections] == [s.id for s in example_doc.sections]
+    assert doc.structure_findings == []
+    squash = str.maketrans("", "", " \n")
+    for wrapped, original in zip(doc.paragraphs, example_doc.paragraphs, strict=True):
+        assert wrapped.text.translate(squash) == original.text.translate(squash), wrapped.number
+
+
+def test_gb18030_with_crlf_gives_the_same_document(example_doc, tmp_path):
+    from pipeline.config import load_config
+    from pipeline.runner import run_file
+    from tests.conftest import EXAMPLE
+
+    path = tmp_path / "gb.txt"
+    path.write_bytes(EXAMPLE.read_text(encoding="utf-8").replace("\n", "\r\n").encode("gb18030"))
+    doc = run_file(path, "zh", load_config())
+    assert [p.text for p in doc.paragraphs] == [p.text for p in example_doc.paragraphs]
+    assert doc.meta == example_doc.meta
