@@ -75,12 +75,16 @@ def test_links_cover_every_item_once_in_order():
     assert [j for _, t, _ in links for j in t] == list(range(len(tlen)))
 
 
-@pytest.mark.parametrize("n", [60, 400])
-def test_recovers_merges_splits_and_gaps(n):
-    src, tgt, slen, tlen, gold = synthetic_pair(n, seed=n, p_del=0.06, p_ins=0.06)
-    scores = score_alignments([gold], [_pairs(align_embeddings(src, tgt, slen, tlen))])
-    assert scores["f1_strict"] >= 0.95
-    kinds = {(len(s), len(t)) for s, t in gold}
+@pytest.mark.parametrize("n, floor", [(60, 0.93), (400, 0.95)])
+def test_recovers_merges_splits_and_gaps(n, floor):
+    """Pooled over 8 random documents with 10% merges, 10% splits, 6% deletions and 6% insertions."""
+    golds, tests, kinds = [], [], set()
+    for seed in range(8):
+        src, tgt, slen, tlen, gold = synthetic_pair(n, seed=seed, p_del=0.06, p_ins=0.06)
+        golds.append(gold)
+        tests.append(_pairs(align_embeddings(src, tgt, slen, tlen)))
+        kinds |= {(len(s), len(t)) for s, t in gold}
+    assert score_alignments(golds, tests)["f1_strict"] >= floor
     assert {(2, 1), (1, 2), (1, 0), (0, 1)} <= kinds  # the data really contains what we claim to recover
 
 
