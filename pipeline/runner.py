@@ -90,24 +90,14 @@ def run_pipeline(zh_path: str | Path, config: Config, en_path: str | Path | None
 
 
 def write_run_record(out: Path, config: Config, inputs: dict[str, str | None], seconds: float) -> Path:
+    from models.catalog import describe
+
     record = {
         "undoc_version": __version__,
         "python": platform.python_version(),
         "inputs": inputs,
         "config": config_to_dict(config),
-        "versions": _versions(),
+        "models": describe(config),
         "seconds": round(seconds, 3),
     }
     return atomic_write_json(out / "run.json", record)
-
-
-def _versions() -> dict[str, str | None]:
-    from importlib import metadata
-
-    versions: dict[str, str | None] = {}
-    for dist in ("jieba",):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            versions[dist] = None
-    return versions

@@ -19,7 +19,8 @@ def test_run_writes_document_and_run_record(tmp_path, capsys):
     assert len(data["paragraphs"]) == 73
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["config"]["run"]["stages"] == ["ingest", "segment"]
-    assert "jieba" in record["versions"]
+    assert record["models"]["versions"]["jieba"] == "0.42.1"
+    assert record["models"]["lm"]["sha256"]
     assert "wrote" in capsys.readouterr().err
 
 
