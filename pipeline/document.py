@@ -198,8 +198,10 @@ class Alignment:
 
 @dataclass
 class DocumentPair:
+    """The Chinese document, its English original when there is one, and what relates them."""
+
     zh: Document
-    en: Document
+    en: Document | None = None
     alignments: list[Alignment] = field(default_factory=list)
     structure_findings: list[StructureFinding] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)

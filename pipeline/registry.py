@@ -17,19 +17,22 @@ class StageSpec:
     requires: tuple[str, ...]
     provides: tuple[str, ...]
     description: str
+    scope: str = "document"
+    """"document": runs on each Document; "pair": runs on the DocumentPair after every document stage."""
 
 
 _REGISTRY: dict[str, StageSpec] = {}
 
 
 def register(name: str, *, requires: tuple[str, ...] = (), provides: tuple[str, ...] = (),
-             description: str = "") -> Callable[[Callable[[Config], Any]], Callable[[Config], Any]]:
-    """Decorator for a factory ``(config) -> stage``; the stage is ``__call__(doc) -> doc``."""
+             description: str = "", scope: str = "document",
+             ) -> Callable[[Callable[[Config], Any]], Callable[[Config], Any]]:
+    """Decorator for a factory ``(config) -> stage``; the stage is ``__call__(doc) -> doc`` (or pair -> pair)."""
 
     def decorate(factory: Callable[[Config], Any]) -> Callable[[Config], Any]:
         if name in _REGISTRY:
             raise PipelineError(f"stage '{name}' is registered twice")
-        _REGISTRY[name] = StageSpec(name, factory, requires, provides, description)
+        _REGISTRY[name] = StageSpec(name, factory, requires, provides, description, scope)
         return factory
 
     return decorate
@@ -50,8 +53,14 @@ def names() -> list[str]:
 def check_order(stage_names: list[str] | tuple[str, ...], available: tuple[str, ...] = ()) -> None:
     """Raise PipelineError naming the first stage whose requirement no earlier stage provides."""
     have = set(available)
+    seen_pair: str | None = None
     for name in stage_names:
         spec = get(name)
+        if spec.scope == "pair":
+            seen_pair = seen_pair or name
+        elif seen_pair is not None:
+            raise PipelineError(f"document stage '{name}' cannot run after pair stage '{seen_pair}'; "
+                                "put every document stage (ingest, segment) first")
         missing = [r for r in spec.requires if r not in have]
         if missing:
             providers = [s.name for s in _REGISTRY.values() if set(missing) & set(s.provides)]
@@ -81,3 +90,10 @@ def _load_builtin() -> None:
         from pipeline.segment import Segment
 
         return Segment(config.stages.segment)
+
+    @register("align", requires=("structure", "sentences"), provides=("alignment",), scope="pair",
+              description="structural diff and sentence alignment against the English original")
+    def _align(config: Config) -> Any:
+        from pipeline.align import Align
+
+        return Align(config)

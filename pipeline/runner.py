@@ -13,7 +13,7 @@ from typing import Any
 from pipeline import __version__, registry
 from pipeline.atomic import atomic_write_json
 from pipeline.config import Config, config_to_dict
-from pipeline.document import Document
+from pipeline.document import Document, DocumentPair
 from pipeline.errors import PipelineError
 from pipeline.ingest import new_document
 
@@ -23,22 +23,31 @@ Progress = Callable[[str], None]
 
 @dataclass
 class Pipeline:
-    """Stages in order; each takes a Document and returns the same Document, enriched."""
+    """Document stages (each Document in, the same Document out, enriched), then pair stages (the
+    DocumentPair in, the same pair out). The order is checked when the pipeline is built."""
 
     config: Config
     names: list[str]
     stages: list[Any] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
+    """"document" or "pair" for each stage; stages given without scopes are document stages."""
 
     @classmethod
     def build(cls, config: Config, names: Iterable[str] | None = None) -> Pipeline:
         names = list(names if names is not None else config.run.stages)
         registry.check_order(names)
-        stages = [registry.get(name).factory(config) for name in names]
-        return cls(config, names, stages)
+        specs = [registry.get(name) for name in names]
+        return cls(config, names, [spec.factory(config) for spec in specs], [spec.scope for spec in specs])
+
+    @property
+    def document_stage_count(self) -> int:
+        scopes = self.scopes or ["document"] * len(self.names)
+        return sum(1 for scope in scopes if scope == "document")
 
     def __call__(self, doc: Document, progress: Progress | None = None, start: int = 0,
                  stop: int | None = None) -> Document:
-        """Run stages ``start:stop`` (all by default) on ``doc``."""
+        """Run document stages ``start:stop`` (all of them by default) on ``doc``."""
+        stop = self.document_stage_count if stop is None else min(stop, self.document_stage_count)
         for name, stage in list(zip(self.names, self.stages, strict=True))[start:stop]:
             started = time.perf_counter()
             result = stage(doc)
@@ -49,6 +58,18 @@ class Pipeline:
                 progress(f"{doc.id} [{doc.language}] {name}: {time.perf_counter() - started:.2f}s")
         return doc
 
+    def run_pair(self, pair: DocumentPair, progress: Progress | None = None) -> DocumentPair:
+        """Run the pair stages on ``pair`` (after every document stage has run on both documents)."""
+        for name, stage in list(zip(self.names, self.stages, strict=True))[self.document_stage_count:]:
+            started = time.perf_counter()
+            result = stage(pair)
+            if result is not pair:
+                raise PipelineError(f"stage '{name}' returned a different object; stages must enrich the pair")
+            pair.zh.stages.append(name)
+            if progress:
+                progress(f"{pair.zh.id} {name}: {time.perf_counter() - started:.2f}s")
+        return pair
+
     def pipe(self, docs: Iterable[Document], progress: Progress | None = None) -> Iterable[Document]:
         for doc in docs:
             yield self(doc, progress)
@@ -56,20 +77,15 @@ class Pipeline:
 
 def run_file(path: str | Path, language: str, config: Config, progress: Progress | None = None,
              stages: list[str] | None = None) -> Document:
-    """Run the configured stages on one file."""
+    """Run the document stages of the config (or ``stages``) on one file."""
     pipeline = Pipeline.build(config, stages)
     return pipeline(new_document(path, language), progress)
 
 
-def run_pipeline(zh_path: str | Path, config: Config, en_path: str | Path | None = None,
-                 output_dir: str | Path = "outputs", progress: Progress | None = None) -> Path:
-    """The main job: every configured stage on the Chinese file (and the English one when given).
-
-    Writes ``<output_dir>/<doc-id>/document.json`` (and ``document.en.json``) plus ``run.json``
-    with the resolved config and versions. Returns the document's output folder.
-    """
-    started = time.perf_counter()
-    pipeline = Pipeline.build(config)
+def process_pair(zh_path: str | Path, config: Config, en_path: str | Path | None = None,
+                 progress: Progress | None = None, stages: list[str] | None = None) -> DocumentPair:
+    """Every stage on the Chinese file and, when given, its English original; nothing is written."""
+    pipeline = Pipeline.build(config, stages)
     docs = [new_document(zh_path, "zh")]
     if en_path is not None:
         docs.append(new_document(en_path, "en"))
@@ -79,11 +95,25 @@ def run_pipeline(zh_path: str | Path, config: Config, en_path: str | Path | None
         pipeline(doc, progress, stop=split)
     for doc in docs:
         pipeline(doc, progress, start=split)
-    zh, en = docs[0], (docs[1] if len(docs) > 1 else None)
-    out = Path(output_dir) / zh.id
-    atomic_write_json(out / "document.json", zh.to_dict())
-    if en is not None:
-        atomic_write_json(out / "document.en.json", en.to_dict())
+    pair = DocumentPair(docs[0], docs[1] if len(docs) > 1 else None)
+    return pipeline.run_pair(pair, progress)
+
+
+def run_pipeline(zh_path: str | Path, config: Config, en_path: str | Path | None = None,
+                 output_dir: str | Path = "outputs", progress: Progress | None = None,
+                 stages: list[str] | None = None) -> Path:
+    """The main job: every configured stage on the Chinese file (and the English one when given).
+
+    Writes ``<output_dir>/<doc-id>/``: ``document.json`` (and ``document.en.json``), the alignment
+    files when there is an English original, and ``run.json`` with the resolved config and model
+    versions. Returns the document's output folder.
+    """
+    from pipeline.outputs import write_outputs
+
+    started = time.perf_counter()
+    pair = process_pair(zh_path, config, en_path, progress, stages)
+    out = Path(output_dir) / pair.zh.id
+    write_outputs(pair, out)
     write_run_record(out, config, inputs={"zh": str(zh_path), "en": str(en_path) if en_path else None},
                      seconds=time.perf_counter() - started)
     return out
