@@ -1,0 +1,166 @@
+"""Alignment quality and speed. Writes benchmarks/results/align.json.
+
+Quality (strict and lax F1 as vecalign's score.py defines them), for the embedding aligner and, in the
+same run, a Gale–Church length-only baseline on the same DP:
+  * un_numbered: the hand-written UN-style corpus (tests/data/align), paragraphs numbered, through the
+    full align stage (structure first, sentences inside each paragraph pair);
+  * un_unnumbered: the same corpus with numbering removed, each document one block (content only);
+  * hsk: HSK sentence pairs arranged into pseudo-documents with deletions, insertions and merges
+    (test seeds 2..; the aligner's costs were chosen on seed 1).
+Paragraph accuracy where numbering is intact. Speed and peak memory: aligning document pairs of 1k,
+2k and 4k HSK sentences per side with the default embedder, each in a fresh process.
+
+    .venv/bin/python benchmarks/align.py [--sizes 1000,2000,4000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results" / "align.json"
+
+
+def _embed_sequences(embedder, pair, batch: int = 64):
+    zj = [pair.zh[i] + pair.zh[i + 1] for i in range(len(pair.zh) - 1)]
+    ej = [pair.en[i] + " " + pair.en[i + 1] for i in range(len(pair.en) - 1)]
+    z, e = embedder.encode(pair.zh + zj, batch), embedder.encode(pair.en + ej, batch)
+    n, m = len(pair.zh), len(pair.en)
+    return {1: z[:n], 2: z[n:]}, {1: e[:m], 2: e[m:]}
+
+
+def quality(config) -> dict:
+    from benchmarks.aligndata import hsk_documents, un_as_documents, un_documents
+    from models.catalog import get_embedder
+    from pipeline.align import Align
+    from pipeline.document import DocumentPair
+    from pipeline.dp_align import align_embeddings, align_lengths, score_alignments
+
+    embedder = get_embedder(config)
+    out: dict = {"embedder": config.models.embedder.backend}
+    un = un_documents()
+    # 1. numbered: the full align stage
+    golds, tests, para_ok, para_total = [], [], 0, 0
+    for pair in un:
+        zh, en = un_as_documents(pair, numbered=True)
+        doc_pair = DocumentPair(zh, en)
+        Align(config)(doc_pair)
+        golds.append(pair.gold)
+        tests.append([(a.src, a.tgt) for a in doc_pair.alignments if a.level == "sentence"])
+        for a in doc_pair.alignments:
+            if a.level == "paragraph":
+                para_total += 1
+                para_ok += int(len(a.src) == 1 and len(a.tgt) == 1 and a.src[0] == a.tgt[0])
+    baseline = [[(s, t) for s, t, _ in align_lengths([len(x) for x in p.zh], [len(x) for x in p.en])] for p in un]
+    out["un_numbered"] = {**_round(score_alignments(golds, tests)), "documents": len(un),
+                          "gold_links": sum(len(g) for g in golds), "paragraph_accuracy": para_ok / para_total,
+                          "paragraphs": para_total}
+    out["un_gale_church"] = _round(score_alignments(golds, baseline))
+    # 2. numbering removed: whole document as one sequence
+    tests = []
+    for pair in un:
+        z, e = _embed_sequences(embedder, pair)
+        links = align_embeddings(z, e, [len(x) for x in pair.zh], [len(x) for x in pair.en])
+        tests.append([(s, t) for s, t, _ in links])
+    out["un_unnumbered"] = _round(score_alignments(golds, tests))
+    # 3. HSK pseudo-documents, held-out seeds
+    hsk = hsk_documents(6, 150, seed=2) + hsk_documents(6, 150, seed=3)
+    h_gold, h_test, h_base = [], [], []
+    for pair in hsk:
+        z, e = _embed_sequences(embedder, pair)
+        zl, el = [len(x) for x in pair.zh], [len(x) for x in pair.en]
+        h_gold.append(pair.gold)
+        h_test.append([(s, t) for s, t, _ in align_embeddings(z, e, zl, el)])
+        h_base.append([(s, t) for s, t, _ in align_lengths(zl, el)])
+    kinds: dict[str, int] = {}
+    for g in h_gold:
+        for s, t in g:
+            kinds[f"{len(s)}-{len(t)}"] = kinds.get(f"{len(s)}-{len(t)}", 0) + 1
+    out["hsk"] = {**_round(score_alignments(h_gold, h_test)), "documents": len(hsk), "gold_link_kinds": kinds}
+    out["hsk_gale_church"] = _round(score_alignments(h_gold, h_base))
+    for key in ("un", "hsk"):
+        ours = out["un_numbered" if key == "un" else "hsk"]["f1_strict"]
+        base = out[f"{key}_gale_church"]["f1_strict"]
+        out[f"{key}_f1_strict_ratio_to_gale_church"] = round(ours / base, 3) if base else None
+    return out
+
+
+def _round(scores: dict) -> dict:
+    return {k: round(v, 4) for k, v in scores.items()}
+
+
+def speed_child(size: int) -> dict:
+    from benchmarks.aligndata import hsk_documents
+    from models.catalog import get_embedder
+    from pipeline.config import load_config
+    from pipeline.dp_align import align_embeddings, score_alignments
+
+    config = load_config()
+    embedder = get_embedder(config)
+    embedder.encode(["预热"])
+    pair = hsk_documents(1, size, seed=7)[0]
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    z, e = _embed_sequences(embedder, pair)
+    embedded = time.perf_counter()
+    links = align_embeddings(z, e, [len(x) for x in pair.zh], [len(x) for x in pair.en])
+    done = time.perf_counter()
+    return {"sentences_zh": len(pair.zh), "sentences_en": len(pair.en), "embed_seconds": embedded - started,
+            "dp_seconds": done - embedded, "total_seconds": done - started,
+            "f1_strict": score_alignments([pair.gold], [[(s, t) for s, t, _ in links]])["f1_strict"],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_before_mb": rss_before}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,2000,4000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(speed_child(args.child)))
+        return
+    from pipeline.config import load_config
+
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    if not args.skip_quality:
+        started = time.perf_counter()
+        results["quality"] = quality(load_config())
+        results["quality"]["seconds"] = round(time.perf_counter() - started, 1)
+        print(json.dumps(results["quality"], indent=1))
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        runs = []
+        for _ in range(args.runs):
+            proc = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True,
+                                  check=True)
+            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        row = {"size": size, **{k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]},
+               "total_seconds_all": [round(r["total_seconds"], 2) for r in runs]}
+        rows.append(row)
+        print(json.dumps(row))
+    if rows:
+        base = rows[0]
+        for row in rows:
+            row["dp_seconds_per_sentence_vs_first"] = round(
+                (row["dp_seconds"] / row["size"]) / max(base["dp_seconds"] / base["size"], 1e-9), 2)
+            row["extra_mb_per_1k_sentences"] = round(
+                (row["peak_rss_mb"] - row["rss_before_mb"]) / (row["size"] / 1000), 1)
+        results["speed"] = rows
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
