@@ -125,7 +125,7 @@ class PairAligner:
         e = np.mean([self._vec("en", b) for b in eb], axis=0)
         return float(z @ e / max(np.linalg.norm(z) * np.linalg.norm(e), 1e-9))
 
-    def _find(self, kind: str, message: str, severity: str = "medium", paragraph: int | None = None,
+    def _find(self, kind: str, severity: str, message: str, paragraph: int | None = None,
               section: str | None = None) -> None:
         self.findings.append(StructureFinding(kind, severity, message, paragraph, section))
 
@@ -216,6 +216,12 @@ class PairAligner:
                 self._find("paragraph_merged", "medium",
                            f"English paragraphs {min(neighbour, number)} and {max(neighbour, number)} are merged into "
                            f"Chinese paragraph {neighbour}", paragraph=neighbour)
+            elif (z := self._unnumbered_between(number, z_num, e, used_z)) is not None:
+                links.append(([z], [e], self._sim([z], [e])))
+                used_z.add(z)
+                used_e.add(e)
+                self._find("paragraph_unnumbered", "medium",
+                           f"the Chinese text of paragraph {number} has no paragraph number", paragraph=number)
             else:
                 self._find("paragraph_missing_in_translation", "high",
                            f"English paragraph {number} has no Chinese paragraph {number}", paragraph=number)
@@ -242,6 +248,16 @@ class PairAligner:
                 links.append(([z], [], 0.0))
                 used_z.add(z)
 
+    def _unnumbered_between(self, number: int, z_num: dict, e: int, used_z: set) -> int | None:
+        """An unnumbered Chinese block standing where paragraph ``number`` should be, matching its English."""
+        before = max((b for n, b in z_num.items() if n < number), default=-1)
+        after = min((b for n, b in z_num.items() if n > number), default=len(self.zh_blocks))
+        candidates = [b for b in range(before + 1, after) if b not in used_z
+                      and self.zh_blocks[b].kind == "body" and self.zh_blocks[b].paragraph.number is None]
+        scored = [(self._sim([b], [e]), b) for b in candidates]
+        best = max(scored, default=None)
+        return best[1] if best and best[0] > 0.5 else None
+
     def _absorber(self, number: int, other_num: dict, own_num: dict, block: int, by_other: dict,
                   side: str) -> tuple[int, int] | None:
         """A neighbour paragraph on the other side whose text also covers ``block`` (merge/split)."""
@@ -267,7 +283,7 @@ class PairAligner:
     def _numbering_shifts(self, links: list) -> None:
         """A paragraph whose content matches the neighbouring number on the other side far better."""
         one_to_one = {self.zh_blocks[z[0]].paragraph.number: (z[0], e[0], s) for z, e, s in links
-                      if len(z) == 1 and len(e) == 1}
+                      if len(z) == 1 and len(e) == 1 and self.zh_blocks[z[0]].paragraph.number is not None}
         e_by_number = {self.en_blocks[e].paragraph.number: e for _, e, _ in one_to_one.values()}
         for number, (z, _e, sim) in sorted(one_to_one.items()):
             for other in (number - 1, number + 1):

@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="document language (default: detect)")
     _common(seg)
 
+    aln = sub.add_parser("align", help="segment both documents and align them; writes alignment.json/.tsv/.tmx")
+    aln.add_argument("file", help="the Chinese document")
+    aln.add_argument("en_file", help="the English original")
+    aln.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
+    _common(aln)
+
     sub.add_parser("stages", help="list the registered stages")
 
     models = sub.add_parser("models", help="list, verify or prepare the offline models")
@@ -118,6 +124,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         from pipeline.runner import run_pipeline
 
         out = run_pipeline(args.file, config, en_path=args.en, output_dir=args.output, progress=progress)
+        _warn_findings(out)
+    elif args.command == "align":
+        from pipeline.runner import run_pipeline
+
+        out = run_pipeline(args.file, config, en_path=args.en_file, output_dir=args.output, progress=progress,
+                           stages=["ingest", "segment", "align"])
+        _warn_findings(out)
     elif args.command == "segment":
         from pipeline.atomic import atomic_write_json
         from pipeline.runner import run_file, write_run_record
@@ -131,6 +144,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     if progress:
         progress(f"wrote {out} in {time.perf_counter() - started:.1f}s")
     return 0
+
+
+def _warn_findings(out: Path) -> None:
+    """One line per high-severity pair finding (not a translation of each other, lengths far apart)."""
+    import json
+
+    path = out / "alignment.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for finding in data.get("structure_findings", []):
+        if finding["kind"] in ("pair_mismatch", "length_ratio"):
+            print(f"undoc: warning: {finding['message']} (overall alignment score {data['overall_score']:.2f})",
+                  file=sys.stderr)
 
 
 def _models(args: argparse.Namespace) -> int:

@@ -102,7 +102,7 @@ class StagesConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    stages: tuple[str, ...] = ("ingest", "segment")
+    stages: tuple[str, ...] = ("ingest", "segment", "align")
     device: str = "auto"
 
 

@@ -18,7 +18,7 @@ def test_run_writes_document_and_run_record(tmp_path, capsys):
     data = json.loads((out / "document.json").read_text(encoding="utf-8"))
     assert len(data["paragraphs"]) == 73
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert record["config"]["run"]["stages"] == ["ingest", "segment"]
+    assert record["config"]["run"]["stages"] == ["ingest", "segment", "align"]
     assert record["models"]["versions"]["jieba"] == "0.42.1"
     assert record["models"]["lm"]["sha256"]
     assert "wrote" in capsys.readouterr().err
