@@ -117,15 +117,15 @@ def _check_embedder(embedder) -> str:
 
 
 def _check_lm(lm) -> str:
+    # the same characters, scrambled: a working model gives the fluent order a far higher probability
     good = lm.score("联合国大会通过了这项决议。")
-    bad = lm.score("联合国大会通过了这项决议决议的的。")
+    bad = lm.score("国联合会大通了过这项议决。")
     if "".join(t.text for t in good.tokens) != good.text:
         raise UndocError("language model token spans do not cover the text")
-    per_good = good.total_logprob / len(good.tokens)
-    per_bad = bad.total_logprob / len(bad.tokens)
-    if per_good <= per_bad:
-        raise UndocError(f"language model prefers garbled text ({per_bad:.2f} vs {per_good:.2f} nats/token)")
-    return f"{lm.info.backend}: {per_good:.2f} nats/token fluent vs {per_bad:.2f} garbled"
+    if good.total_logprob <= bad.total_logprob:
+        raise UndocError(f"language model prefers scrambled text ({bad.total_logprob:.1f} vs "
+                         f"{good.total_logprob:.1f} nats)")
+    return f"{lm.info.backend}: fluent {good.total_logprob:.1f} nats vs scrambled {bad.total_logprob:.1f}"
 
 
 def _check_generator(gen) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import numpy as np
 import pytest
@@ -13,7 +14,8 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.models
 
 FLUENT = "联合国大会通过了关于加强经济及社会理事会的决议，并请秘书长提交报告。"
-GARBLED = "联合国大会通过了关于加强经济及社会理事会的决议决议，并请秘书长提交四十人无文化报告。"
+# the same characters in a scrambled order (fixed shuffle): equal length, so total log-probabilities compare fairly
+GARBLED = "".join(FLUENT[i] for i in random.Random(0).sample(range(len(FLUENT)), len(FLUENT)))
 
 
 def _pairs(limit=40):
