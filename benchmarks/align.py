@@ -29,65 +29,53 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results" / "align.json"
 
 
-def _embed_sequences(embedder, pair, batch: int = 64):
-    zj = [pair.zh[i] + pair.zh[i + 1] for i in range(len(pair.zh) - 1)]
-    ej = [pair.en[i] + " " + pair.en[i + 1] for i in range(len(pair.en) - 1)]
-    z, e = embedder.encode(pair.zh + zj, batch), embedder.encode(pair.en + ej, batch)
-    n, m = len(pair.zh), len(pair.en)
-    return {1: z[:n], 2: z[n:]}, {1: e[:m], 2: e[m:]}
+def _stage_links(config, pair, numbered: bool):
+    """Run the real align stage on a labelled pair; returns (sentence links, paragraph alignments)."""
+    from benchmarks.aligndata import un_as_documents
+    from pipeline.align import Align
+    from pipeline.document import DocumentPair
+
+    zh, en = un_as_documents(pair, numbered=numbered)
+    doc_pair = DocumentPair(zh, en)
+    Align(config)(doc_pair)
+    sentences = [(a.src, a.tgt) for a in doc_pair.alignments if a.level == "sentence"]
+    return sentences, [a for a in doc_pair.alignments if a.level == "paragraph"]
 
 
 def quality(config) -> dict:
-    from benchmarks.aligndata import hsk_documents, un_as_documents, un_documents
-    from models.catalog import get_embedder
-    from pipeline.align import Align
-    from pipeline.document import DocumentPair
-    from pipeline.dp_align import align_embeddings, align_lengths, score_alignments
+    from benchmarks.aligndata import hsk_documents, un_documents
+    from pipeline.dp_align import align_lengths, score_alignments
 
-    embedder = get_embedder(config)
-    out: dict = {"embedder": config.models.embedder.backend}
+    out: dict = {"embedder": config.models.embedder.backend,
+                 "window_embeddings": config.stages.align.window_embeddings}
     un = un_documents()
-    # 1. numbered: the full align stage
-    golds, tests, para_ok, para_total = [], [], 0, 0
+    golds = [p.gold for p in un]
+    # 1. numbered: structure first, sentences inside each paragraph pair
+    tests, para_ok, para_total = [], 0, 0
     for pair in un:
-        zh, en = un_as_documents(pair, numbered=True)
-        doc_pair = DocumentPair(zh, en)
-        Align(config)(doc_pair)
-        golds.append(pair.gold)
-        tests.append([(a.src, a.tgt) for a in doc_pair.alignments if a.level == "sentence"])
-        for a in doc_pair.alignments:
-            if a.level == "paragraph":
-                para_total += 1
-                para_ok += int(len(a.src) == 1 and len(a.tgt) == 1 and a.src[0] == a.tgt[0])
+        links, paragraphs = _stage_links(config, pair, numbered=True)
+        tests.append(links)
+        para_total += len(paragraphs)
+        para_ok += sum(1 for a in paragraphs if len(a.src) == 1 and a.src == a.tgt)
     baseline = [[(s, t) for s, t, _ in align_lengths([len(x) for x in p.zh], [len(x) for x in p.en])] for p in un]
     out["un_numbered"] = {**_round(score_alignments(golds, tests)), "documents": len(un),
                           "gold_links": sum(len(g) for g in golds), "paragraph_accuracy": para_ok / para_total,
                           "paragraphs": para_total}
     out["un_gale_church"] = _round(score_alignments(golds, baseline))
-    # 2. numbering removed: whole document as one sequence
-    tests = []
-    for pair in un:
-        z, e = _embed_sequences(embedder, pair)
-        links = align_embeddings(z, e, [len(x) for x in pair.zh], [len(x) for x in pair.en])
-        tests.append([(s, t) for s, t, _ in links])
-    out["un_unnumbered"] = _round(score_alignments(golds, tests))
+    # 2. numbering removed: each document one block, content only
+    out["un_unnumbered"] = _round(score_alignments(golds, [_stage_links(config, p, False)[0] for p in un]))
     # 3. HSK pseudo-documents, held-out seeds
     hsk = hsk_documents(6, 150, seed=2) + hsk_documents(6, 150, seed=3)
-    h_gold, h_test, h_base = [], [], []
-    for pair in hsk:
-        z, e = _embed_sequences(embedder, pair)
-        zl, el = [len(x) for x in pair.zh], [len(x) for x in pair.en]
-        h_gold.append(pair.gold)
-        h_test.append([(s, t) for s, t, _ in align_embeddings(z, e, zl, el)])
-        h_base.append([(s, t) for s, t, _ in align_lengths(zl, el)])
+    h_gold = [p.gold for p in hsk]
+    h_test = [_stage_links(config, p, False)[0] for p in hsk]
+    h_base = [[(s, t) for s, t, _ in align_lengths([len(x) for x in p.zh], [len(x) for x in p.en])] for p in hsk]
     kinds: dict[str, int] = {}
     for g in h_gold:
         for s, t in g:
             kinds[f"{len(s)}-{len(t)}"] = kinds.get(f"{len(s)}-{len(t)}", 0) + 1
     out["hsk"] = {**_round(score_alignments(h_gold, h_test)), "documents": len(hsk), "gold_link_kinds": kinds}
     out["hsk_gale_church"] = _round(score_alignments(h_gold, h_base))
-    for key in ("un", "hsk"):
-        ours = out["un_numbered" if key == "un" else "hsk"]["f1_strict"]
+    for key, ours in (("un", out["un_numbered"]["f1_strict"]), ("hsk", out["hsk"]["f1_strict"])):
         base = out[f"{key}_gale_church"]["f1_strict"]
         out[f"{key}_f1_strict_ratio_to_gale_church"] = round(ours / base, 3) if base else None
     return out
@@ -101,23 +89,18 @@ def speed_child(size: int) -> dict:
     from benchmarks.aligndata import hsk_documents
     from models.catalog import get_embedder
     from pipeline.config import load_config
-    from pipeline.dp_align import align_embeddings, score_alignments
+    from pipeline.dp_align import score_alignments
 
     config = load_config()
-    embedder = get_embedder(config)
-    embedder.encode(["预热"])
+    get_embedder(config).encode(["预热"])  # load outside the timed region
     pair = hsk_documents(1, size, seed=7)[0]
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
-    z, e = _embed_sequences(embedder, pair)
-    embedded = time.perf_counter()
-    links = align_embeddings(z, e, [len(x) for x in pair.zh], [len(x) for x in pair.en])
-    done = time.perf_counter()
-    return {"sentences_zh": len(pair.zh), "sentences_en": len(pair.en), "embed_seconds": embedded - started,
-            "dp_seconds": done - embedded, "total_seconds": done - started,
-            "f1_strict": score_alignments([pair.gold], [[(s, t) for s, t, _ in links]])["f1_strict"],
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "rss_before_mb": rss_before}
+    links, _ = _stage_links(config, pair, numbered=False)
+    seconds = time.perf_counter() - started
+    return {"sentences_zh": len(pair.zh), "sentences_en": len(pair.en), "total_seconds": seconds,
+            "f1_strict": score_alignments([pair.gold], [links])["f1_strict"],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_before_mb": rss_before}
 
 
 def main() -> None:
@@ -152,8 +135,8 @@ def main() -> None:
     if rows:
         base = rows[0]
         for row in rows:
-            row["dp_seconds_per_sentence_vs_first"] = round(
-                (row["dp_seconds"] / row["size"]) / max(base["dp_seconds"] / base["size"], 1e-9), 2)
+            row["seconds_per_sentence_vs_first"] = round(
+                (row["total_seconds"] / row["size"]) / max(base["total_seconds"] / base["size"], 1e-9), 2)
             row["extra_mb_per_1k_sentences"] = round(
                 (row["peak_rss_mb"] - row["rss_before_mb"]) / (row["size"] / 1000), 1)
         results["speed"] = rows

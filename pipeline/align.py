@@ -49,20 +49,33 @@ def blocks(doc: Document) -> list[Block]:
 class SentenceVectors:
     """Embeddings of every sentence and of every two-sentence window of every block, computed in one batch."""
 
-    def __init__(self, embedder, doc: Document, batch_size: int) -> None:
+    def __init__(self, embedder, doc: Document, batch_size: int, embed_windows: bool = True) -> None:
         joiner = "" if doc.language == "zh" else " "
         texts: list[str] = []
+        windows: list[tuple[int, int]] = []  # text indices of the two sentences of an averaged window
         self.index: dict[tuple[int, int, int], int] = {}
         for b, block in enumerate(blocks(doc)):
             sents = [s.text for s in block.paragraph.sentences] or [block.paragraph.text]
+            first = len(texts)
             for i, sent in enumerate(sents):
                 self.index[(b, 1, i)] = len(texts)
                 texts.append(sent)
             for i in range(len(sents) - 1):
-                self.index[(b, 2, i)] = len(texts)
-                texts.append(sents[i] + joiner + sents[i + 1])
-        self.vectors = embedder.encode(texts, batch_size) if texts else np.zeros((0, embedder.dim), np.float32)
+                if embed_windows:
+                    self.index[(b, 2, i)] = len(texts)
+                    texts.append(sents[i] + joiner + sents[i + 1])
+                else:
+                    self.index[(b, 2, i)] = -1 - len(windows)
+                    windows.append((first + i, first + i + 1))
         self.lengths = {k: len(texts[v]) for k, v in self.index.items() if k[1] == 1}
+        vectors = embedder.encode(texts, batch_size) if texts else np.zeros((0, embedder.dim), np.float32)
+        if windows:
+            mean = vectors[[a for a, _ in windows]] + vectors[[b for _, b in windows]]
+            mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
+            offset = len(vectors)
+            vectors = np.concatenate([vectors, mean])
+            self.index = {k: (offset - 1 - v if v < 0 else v) for k, v in self.index.items()}
+        self.vectors = vectors
 
     def windows(self, b: int, count: int) -> dict[int, np.ndarray]:
         dim = self.vectors.shape[1]
@@ -95,8 +108,12 @@ class Align:
 
         embedder = get_embedder(self.config)
         batch = self.config.models.embedder.batch_size
-        zh_vec = SentenceVectors(embedder, pair.zh, batch)
-        en_vec = SentenceVectors(embedder, pair.en, batch)
+        settings = self.config.stages.align
+        largest = max(sum(max(1, len(b.paragraph.sentences)) for b in blocks(doc)) for doc in (pair.zh, pair.en))
+        embed_windows = settings.window_embeddings == "embed" or (
+            settings.window_embeddings == "auto" and largest <= settings.embed_limit)
+        zh_vec = SentenceVectors(embedder, pair.zh, batch, embed_windows)
+        en_vec = SentenceVectors(embedder, pair.en, batch, embed_windows)
         aligner = PairAligner(pair, zh_vec, en_vec, self.params)
         aligner.run()
         return pair

@@ -95,9 +95,22 @@ class ModelsConfig:
 
 
 @dataclass(frozen=True)
+class AlignConfig:
+    window_embeddings: str = "auto"
+    """How two-sentence windows (for 1-2/2-1 links) get vectors: "embed" their joined text (best F1),
+    "mean" of the two sentence vectors (half the embedding time), "auto": embed up to ``embed_limit``
+    sentences per side, mean beyond."""
+    embed_limit: int = 1500
+
+    def __post_init__(self) -> None:
+        _check_choice(self.window_embeddings, ("auto", "embed", "mean"), "window_embeddings")
+
+
+@dataclass(frozen=True)
 class StagesConfig:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
+    align: AlignConfig = field(default_factory=AlignConfig)
 
 
 @dataclass(frozen=True)
