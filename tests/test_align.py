@@ -100,6 +100,14 @@ def test_merged_paragraphs_are_reported(tmp_path):
     assert ("paragraph_merged", 2) in kinds
 
 
+def test_split_paragraph_is_reported(tmp_path):
+    text = EN.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^3\. ", "", text)  # the English has 2 and 3 as one paragraph; the Chinese keeps both
+    pair = _pair(tmp_path, en_text=text)
+    kinds = [(f.kind, f.paragraph) for f in pair.structure_findings]
+    assert ("paragraph_split", 3) in kinds
+
+
 def test_paragraph_that_lost_its_number_is_matched_by_content(tmp_path):
     text = ZH.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^7\. ", "", text)  # first paragraph of section II.A loses its number
