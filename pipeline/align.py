@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline.config import Config
 from pipeline.document import Alignment, Document, DocumentPair, Paragraph, StructureFinding
-from pipeline.dp_align import AlignParams, align_embeddings
+from pipeline.dp_align import AlignParams, align_embeddings, window_vectors
 
 log = logging.getLogger("undoc.align")
 
@@ -156,8 +156,6 @@ class PairAligner:
         self._headings()
         self._footnotes()
         sims = [a.score for a in sentence_links if a.src and a.tgt]
-        linked = sum(len(a.src) for a in sentence_links if a.src and a.tgt)
-        total = sum(len(a.src) for a in sentence_links) or 1
         overall = float(np.mean(sims)) if sims else 0.0
         if overall < MISMATCH_SIMILARITY:
             self._find("pair_mismatch", "high",
@@ -173,8 +171,6 @@ class PairAligner:
         self.pair.alignments = [Alignment(tuple(z), tuple(e), round(s, 4), "paragraph") for z, e, s in para_links]
         self.pair.alignments += sentence_links
         self.pair.structure_findings.extend(self.findings)
-        self.overall = overall
-        self.coverage = linked / total
 
     # -- paragraphs --------------------------------------------------------------------------------
     def _summary_links(self) -> list[tuple[list[int], list[int], float]]:
@@ -327,7 +323,7 @@ class PairAligner:
         zl = [len(self.zh_blocks[b].paragraph.text) for b in zb]
         el = [len(self.en_blocks[b].paragraph.text) for b in eb]
         out = []
-        for s, t, score in align_embeddings({1: zvec, 2: _pair_means(zvec)}, {1: evec, 2: _pair_means(evec)},
+        for s, t, score in align_embeddings({1: zvec, 2: window_vectors(zvec)}, {1: evec, 2: window_vectors(evec)},
                                             zl, el, self.params):
             out.append(([zb[i] for i in s], [eb[j] for j in t], float(score)))
         return out
@@ -363,7 +359,7 @@ class PairAligner:
         for k in range(len(group)):
             two_parts.append(twos[k])
             if k + 1 < len(group):
-                two_parts.append(_pair_means(np.stack([ones[k][-1], ones[k + 1][0]])))
+                two_parts.append(window_vectors(np.stack([ones[k][-1], ones[k + 1][0]])))
         two = np.concatenate(two_parts) if two_parts else np.zeros((0, one.shape[1]), np.float32)
         return {1: one, 2: two}, lengths
 
@@ -399,13 +395,6 @@ class PairAligner:
 
 def _range(numbers: list[int]) -> str:
     return f"{min(numbers)}-{max(numbers)}" if numbers else "none"
-
-
-def _pair_means(vectors: np.ndarray) -> np.ndarray:
-    if len(vectors) < 2:
-        return np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 1), dtype=np.float32)
-    merged = vectors[:-1] + vectors[1:]
-    return merged / np.maximum(np.linalg.norm(merged, axis=1, keepdims=True), 1e-9)
 
 
 def _sentence_offsets(blocks_: list[Block]) -> list[int]:

@@ -48,7 +48,7 @@ class AlignParams:
 def window_vectors(vectors: np.ndarray) -> np.ndarray:
     """Vectors of two-item windows by averaging (used when the caller cannot embed the joined text)."""
     if len(vectors) < 2:
-        return np.zeros((0, vectors.shape[1]), dtype=vectors.dtype)
+        return np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 1), dtype=vectors.dtype)
     merged = vectors[:-1] + vectors[1:]
     norms = np.linalg.norm(merged, axis=1, keepdims=True)
     return merged / np.maximum(norms, 1e-9)

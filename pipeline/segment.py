@@ -20,7 +20,6 @@ from pipeline.document import Document, Footnote, Paragraph, Section, Sentence, 
 from pipeline.frontmatter import find_symbols, parse_front_matter
 from pipeline.sentences import split_sentences, tokenize
 from pipeline.textutil import (
-    CLOSERS,
     OPENERS,
     cn_numeral_to_int,
     ends_closed,
@@ -542,4 +541,4 @@ class Segmenter:
                     meta.symbols.append(symbol)
 
 
-__all__ = ["CLOSERS", "Segment", "Segmenter", "split_lines"]
+__all__ = ["Segment", "Segmenter", "split_lines"]
