@@ -118,6 +118,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if getattr(args, "device", None):
         overrides["run.device"] = args.device
     config = load_config(args.config, overrides)
+    if config.run.device == "cuda":  # fail before any work, not when the first model loads
+        from models.device import resolve_device
+
+        resolve_device("cuda")
     progress = _progress(args)
     started = time.perf_counter()
     if args.command == "run":

@@ -65,6 +65,15 @@ def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, capsys, make, args,
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("document.json"))
 
 
+def test_cuda_without_gpu_is_a_clear_error_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("models.device.cuda_available", lambda: False)
+    code = main(["-q", "run", str(EXAMPLE), "--device", "cuda", "-o", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 4 and err == ("undoc: error: device 'cuda' requested but no CUDA GPU is usable here; "
+                                 "use --device cpu or auto")
+    assert not any(tmp_path.iterdir())
+
+
 def test_console_script_version_and_no_traceback(tmp_path):
     exe = [sys.executable, "-m", "pipeline.cli"]
     done = subprocess.run([*exe, "--version"], capture_output=True, text=True, check=False)
