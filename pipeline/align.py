@@ -127,15 +127,21 @@ class PairAligner:
         self.zh_vec, self.en_vec = zh_vec, en_vec
         self.params = params
         self.findings: list[StructureFinding] = []
+        self._block_vectors: dict[tuple[str, int], np.ndarray] = {}
 
     # -- helpers -----------------------------------------------------------------------------------
     def _count(self, blocks_: list[Block], b: int) -> int:
         return max(1, len(blocks_[b].paragraph.sentences))
 
     def _vec(self, side: str, b: int) -> np.ndarray:
-        if side == "zh":
-            return self.zh_vec.block_vector(b, self._count(self.zh_blocks, b))
-        return self.en_vec.block_vector(b, self._count(self.en_blocks, b))
+        """A block's vector (mean of its sentences), computed once: the structure checks ask many times."""
+        key = (side, b)
+        if key not in self._block_vectors:
+            if side == "zh":
+                self._block_vectors[key] = self.zh_vec.block_vector(b, self._count(self.zh_blocks, b))
+            else:
+                self._block_vectors[key] = self.en_vec.block_vector(b, self._count(self.en_blocks, b))
+        return self._block_vectors[key]
 
     def _sim(self, zb: list[int], eb: list[int]) -> float:
         z = np.mean([self._vec("zh", b) for b in zb], axis=0)
