@@ -95,6 +95,7 @@ class Align:
     """Pair stage: fills ``pair.alignments`` (paragraph and sentence levels) and structure findings."""
 
     name = "align"
+    needs_english = True
 
     def __init__(self, config: Config) -> None:
         self.config = config

@@ -61,6 +61,10 @@ class Pipeline:
     def run_pair(self, pair: DocumentPair, progress: Progress | None = None) -> DocumentPair:
         """Run the pair stages on ``pair`` (after every document stage has run on both documents)."""
         for name, stage in list(zip(self.names, self.stages, strict=True))[self.document_stage_count:]:
+            if pair.en is None and getattr(stage, "needs_english", False):
+                if progress:
+                    progress(f"{pair.zh.id} {name}: skipped (no English original)")
+                continue
             started = time.perf_counter()
             result = stage(pair)
             if result is not pair:

@@ -21,7 +21,8 @@ def test_run_writes_document_and_run_record(tmp_path, capsys):
     assert record["config"]["run"]["stages"] == ["ingest", "segment", "align"]
     assert record["models"]["versions"]["jieba"] == "0.42.1"
     assert record["models"]["lm"]["sha256"]
-    assert "wrote" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "wrote" in err and "align: skipped (no English original)" in err
 
 
 def test_run_with_english_writes_both(tmp_path):
