@@ -27,19 +27,12 @@ def _rss_mb() -> float:
 
 
 def hsk_pairs(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
-    from hsk_sentences_audio import load_sentences
+    """``n`` HSK pairs in a seeded random order."""
+    from benchmarks.aligndata import hsk_pairs as all_pairs
 
-    rows = [s for s in load_sentences()]
-    rows = [r for r in rows if _get(r, "translation")]
-    rng = random.Random(seed)
-    rng.shuffle(rows)
-    zh = [_get(r, "chinese") for r in rows[:n]]
-    en = [_get(r, "translation")["en"] for r in rows[:n]]
-    return zh, en
-
-
-def _get(row, key):
-    return row[key] if isinstance(row, dict) else getattr(row, key)
+    rows = all_pairs()
+    random.Random(seed).shuffle(rows)
+    return [z for z, _ in rows[:n]], [e for _, e in rows[:n]]
 
 
 def un_pairs() -> tuple[list[str], list[str]]:

@@ -47,8 +47,8 @@ def converted_gguf_dir(size: str, progress=None) -> Path:
         quantizer = getattr(model, "hf_quantizer", None)
         if quantizer is not None:
             quantizer.remove_quantization_config(model)  # weights are dense fp32 now; allow saving
-        tmp = Path(tempfile.mkdtemp(prefix=f".{spec.key}.", dir=target.parent if target.parent.exists()
-                                    else _mkparent(target)))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{spec.key}.", dir=target.parent))
         try:
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
@@ -56,11 +56,6 @@ def converted_gguf_dir(size: str, progress=None) -> Path:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return target
-
-
-def _mkparent(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target.parent
 
 
 class TransformersCausalLM:
@@ -133,7 +128,8 @@ class TransformersCausalLM:
                             (self.tokenizer.decode([i]), v) for i, v in zip(idx, vals, strict=True)))
         if n_prefix == 0 and ids:  # no start token: the first token cannot be scored
             logprobs.insert(0, 0.0)
-            alternatives.insert(0, ()) if top_k else None
+            if top_k:
+                alternatives.insert(0, ())
         return logprobs, alternatives
 
     def _postprocess(self, text: str, pieces: list[bytes], logprobs: list[float],

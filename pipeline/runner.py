@@ -49,13 +49,7 @@ class Pipeline:
         """Run document stages ``start:stop`` (all of them by default) on ``doc``."""
         stop = self.document_stage_count if stop is None else min(stop, self.document_stage_count)
         for name, stage in list(zip(self.names, self.stages, strict=True))[start:stop]:
-            started = time.perf_counter()
-            result = stage(doc)
-            if result is not doc:
-                raise PipelineError(f"stage '{name}' returned a different object; stages must enrich the document")
-            doc.stages.append(name)
-            if progress:
-                progress(f"{doc.id} [{doc.language}] {name}: {time.perf_counter() - started:.2f}s")
+            _run_stage(name, stage, doc, doc, f"{doc.id} [{doc.language}]", progress)
         return doc
 
     def run_pair(self, pair: DocumentPair, progress: Progress | None = None) -> DocumentPair:
@@ -65,18 +59,24 @@ class Pipeline:
                 if progress:
                     progress(f"{pair.zh.id} {name}: skipped (no English original)")
                 continue
-            started = time.perf_counter()
-            result = stage(pair)
-            if result is not pair:
-                raise PipelineError(f"stage '{name}' returned a different object; stages must enrich the pair")
-            pair.zh.stages.append(name)
-            if progress:
-                progress(f"{pair.zh.id} {name}: {time.perf_counter() - started:.2f}s")
+            _run_stage(name, stage, pair, pair.zh, pair.zh.id, progress)
         return pair
 
     def pipe(self, docs: Iterable[Document], progress: Progress | None = None) -> Iterable[Document]:
         for doc in docs:
             yield self(doc, progress)
+
+
+def _run_stage(name: str, stage: Any, target: Any, record: Document, label: str,
+               progress: Progress | None) -> None:
+    """Run one stage on a Document or DocumentPair, check it enriched that same object, record and report it."""
+    started = time.perf_counter()
+    if stage(target) is not target:
+        kind = "pair" if isinstance(target, DocumentPair) else "document"
+        raise PipelineError(f"stage '{name}' returned a different object; stages must enrich the {kind}")
+    record.stages.append(name)
+    if progress:
+        progress(f"{label} {name}: {time.perf_counter() - started:.2f}s")
 
 
 def run_file(path: str | Path, language: str, config: Config, progress: Progress | None = None,
