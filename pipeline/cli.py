@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     aln.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
     _common(aln)
 
+    for name, text in (("check", "flag translation defects; writes flags.json (more checks with --en)"),
+                       ("summarize", "section and executive summaries; writes summaries.json and summaries.md"),
+                       ("report", "every stage, then the reviewer report (report.html, report.md)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("file", help="the Chinese document")
+        p.add_argument("--en", default=None, metavar="FILE", help="the English original")
+        p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
+        _common(p)
+
     sub.add_parser("stages", help="list the registered stages")
 
     models = sub.add_parser("models", help="list, verify or prepare the offline models")
@@ -134,6 +143,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         out = run_pipeline(args.file, config, en_path=args.en_file, output_dir=args.output, progress=progress,
                            stages=["ingest", "segment", "align"])
+        _warn_findings(out)
+    elif args.command in ("check", "summarize", "report"):
+        from pipeline.runner import run_pipeline
+
+        if args.command == "report":  # every configured stage, the report last
+            stages = [s for s in config.run.stages if s != "report"] + ["report"]
+        else:
+            stages = ["ingest", "segment", *(["align"] if args.en else []), args.command]
+        out = run_pipeline(args.file, config, en_path=args.en, output_dir=args.output, progress=progress,
+                           stages=stages)
         _warn_findings(out)
     elif args.command == "segment":
         from pipeline.atomic import atomic_write_json

@@ -108,10 +108,60 @@ class AlignConfig:
 
 
 @dataclass(frozen=True)
+class CheckConfig:
+    detectors: tuple[str, ...] = ("garbled", "number", "terminology", "omission", "form")
+    """Which detector families run (``terminology`` also gives ``name`` flags; ``omission`` also ``addition``)."""
+    use_lm: bool = True
+    """Score candidate spans with the Chinese language model (off: rules and n-gram statistics only)."""
+    max_lm_sentences: int = 400
+    """At most this many candidate sentences per document are scored by the language model."""
+    min_severity: str = "low"
+    """Flags below this severity are not written (low, medium, high)."""
+
+    def __post_init__(self) -> None:
+        valid = ("garbled", "number", "terminology", "omission", "form")
+        for name in self.detectors:
+            _check_choice(name, valid, "detectors")
+        _check_choice(self.min_severity, ("low", "medium", "high"), "min_severity")
+
+
+@dataclass(frozen=True)
+class SummarizeConfig:
+    method: str = "extractive"
+    """extractive (sentence centrality over embeddings) or abstractive (the Generator)."""
+    executive_chars_zh: int = 200
+    """Target length of the Chinese executive summary (characters)."""
+    executive_words_en: int = 120
+    """Target length of the English executive summary (words)."""
+    section_sentences: int = 3
+    """Sentences per section summary."""
+    translate_missing_english: bool = True
+    """Without an English original, render the Chinese summaries in English with the Generator
+    (marked machine-translated)."""
+
+    def __post_init__(self) -> None:
+        _check_choice(self.method, ("extractive", "abstractive"), "method")
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    formats: tuple[str, ...] = ("html", "md")
+    top_paragraphs: int = 10
+    """How many of the highest-risk paragraphs the jump list shows."""
+
+    def __post_init__(self) -> None:
+        for name in self.formats:
+            _check_choice(name, ("html", "md"), "formats")
+
+
+@dataclass(frozen=True)
 class StagesConfig:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     align: AlignConfig = field(default_factory=AlignConfig)
+    check: CheckConfig = field(default_factory=CheckConfig)
+    summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
 
 
 @dataclass(frozen=True)

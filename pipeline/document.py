@@ -68,6 +68,8 @@ class Paragraph:
     spans: list[tuple[int, int]] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     items: list[SubItem] = field(default_factory=list)
+    risk: float = 0.0
+    """0..1, set by the check stage from the flags in this paragraph."""
 
 
 @dataclass
@@ -116,7 +118,9 @@ class StructureFinding:
 
 @dataclass
 class Flag:
-    """A suspected defect for a reviewer. ``span`` is (start, end) in the paragraph's text."""
+    """A suspected defect for a reviewer. ``span`` is (start, end) in the paragraph's text;
+    ``index`` is the paragraph's position in ``Document.paragraphs`` (``paragraph`` is its number,
+    None for unnumbered blocks)."""
 
     id: str
     type: str
@@ -127,6 +131,7 @@ class Flag:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     suggestion: str | None = None
+    index: int | None = None
 
 
 @dataclass
@@ -156,6 +161,8 @@ class Document:
     flags: list[Flag] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
+    risk: float | None = None
+    """Overall risk 0..1 set by the check stage (None: not checked)."""
     schema_version: int = SCHEMA_VERSION
 
     def paragraph(self, number: int) -> Paragraph | None:

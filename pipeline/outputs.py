@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import atomic_write_bytes, atomic_write_json, atomic_write_text
+from pipeline.config import Config
 from pipeline.document import DocumentPair
 
 
-def write_outputs(pair: DocumentPair, out: Path) -> list[Path]:
+def write_outputs(pair: DocumentPair, out: Path, config: Config | None = None) -> list[Path]:
+    """Everything the stages that ran produced; the report comes last so it can link the other files."""
     written = [atomic_write_json(out / "document.json", pair.zh.to_dict())]
     if pair.en is not None:
         written.append(atomic_write_json(out / "document.en.json", pair.en.to_dict()))
@@ -20,6 +22,18 @@ def write_outputs(pair: DocumentPair, out: Path) -> list[Path]:
         written.append(atomic_write_json(out / "alignment.json", data))
         written.append(atomic_write_text(out / "alignment.tsv", alignment_tsv(data)))
         written.append(atomic_write_bytes(out / "alignment.tmx", alignment_tmx(data)))
+    if "check" in pair.zh.stages:
+        from pipeline.check import flags_json
+
+        written.append(atomic_write_json(out / "flags.json", flags_json(pair)))
+    if "summarize" in pair.zh.stages:
+        from pipeline.summarize import write_summaries
+
+        written.extend(write_summaries(pair, out))
+    if "report" in pair.zh.stages:
+        from pipeline.report import write_report
+
+        written.extend(write_report(pair, out, config or Config()))
     return written
 
 

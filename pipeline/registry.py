@@ -97,3 +97,24 @@ def _load_builtin() -> None:
         from pipeline.align import Align
 
         return Align(config)
+
+    @register("check", requires=("structure", "sentences"), provides=("flags",), scope="pair",
+              description="flag translation defects (garbled text, numbers, terms, omissions, form)")
+    def _check(config: Config) -> Any:
+        from pipeline.check import Check
+
+        return Check(config)
+
+    @register("summarize", requires=("structure", "sentences"), provides=("summaries",), scope="pair",
+              description="per-section and executive summaries in Chinese and English, with citations")
+    def _summarize(config: Config) -> Any:
+        from pipeline.summarize import Summarize
+
+        return Summarize(config)
+
+    @register("report", requires=("structure",), provides=("report",), scope="pair",
+              description="reviewer report (report.html, report.md) written beside the JSON outputs")
+    def _report(config: Config) -> Any:
+        from pipeline.report import Report
+
+        return Report(config)

@@ -117,7 +117,7 @@ def run_pipeline(zh_path: str | Path, config: Config, en_path: str | Path | None
     started = time.perf_counter()
     pair = process_pair(zh_path, config, en_path, progress, stages)
     out = Path(output_dir) / pair.zh.id
-    write_outputs(pair, out)
+    write_outputs(pair, out, config)
     write_run_record(out, config, inputs={"zh": str(zh_path), "en": str(en_path) if en_path else None},
                      seconds=time.perf_counter() - started)
     return out
