@@ -113,10 +113,15 @@ class CheckConfig:
     """Which detector families run (``terminology`` also gives ``name`` flags; ``omission`` also ``addition``)."""
     use_lm: bool = True
     """Score candidate spans with the Chinese language model (off: rules and n-gram statistics only)."""
-    max_lm_sentences: int = 400
-    """At most this many candidate sentences per document are scored by the language model."""
     min_severity: str = "low"
     """Flags below this severity are not written (low, medium, high)."""
+    lm_budget_chars: int = 6000
+    """At most this many characters per document are scored by the language model; paragraphs are
+    chosen by the cheap word-frequency screen, most suspicious first (bounds the check's run time)."""
+    max_verify: int = 30
+    """At most this many language-model spans per document are verified by re-scoring."""
+    glossary: str = ""
+    """Optional extra glossary (TSV, same columns as pipeline/resources/un_glossary.tsv)."""
 
     def __post_init__(self) -> None:
         valid = ("garbled", "number", "terminology", "omission", "form")
@@ -128,30 +133,86 @@ class CheckConfig:
 @dataclass(frozen=True)
 class SummarizeConfig:
     method: str = "extractive"
-    """extractive (sentence centrality over embeddings) or abstractive (the Generator)."""
+    """extractive (sentence centrality over embeddings, with redundancy removal and cues) or abstractive
+    (the Generator, per section, each sentence checked; about 100 times slower on a CPU)."""
+    similarity: str = "embedding"
+    """What extractive centrality compares: "embedding" (the configured embedder), "tfidf" (character
+    bigrams / words; no model, a fraction of a second) or "mixed" (both, similarities averaged)."""
+    position_by_part: bool = True
+    """Extractive: the lead cue counts paragraphs from the start of each chapter (executive summary) or
+    subsection (a chapter's summary), not only from the start of the whole scope."""
     executive_chars_zh: int = 200
-    """Target length of the Chinese executive summary (characters)."""
+    """Target length of the Chinese executive summary (characters, citations not counted)."""
+    executive_min_chars_zh: int = 150
+    executive_max_chars_zh: int = 250
     executive_words_en: int = 120
     """Target length of the English executive summary (words)."""
+    executive_min_words_en: int = 100
+    executive_max_words_en: int = 150
     section_sentences: int = 3
-    """Sentences per section summary."""
+    """At most this many sentences per section summary (about a third of a short section's)."""
+    section_max_chars_zh: int = 320
+    section_max_words_en: int = 130
     translate_missing_english: bool = True
-    """Without an English original, render the Chinese summaries in English with the Generator
-    (marked machine-translated)."""
+    """Without an English original, render the Chinese executive summary in English with the Generator
+    (marked machine-translated; each sentence grounding-checked)."""
+    translate_sections: bool = False
+    """Also render every section summary in English that way (about 10 s per section on 2 CPU cores)."""
+    position_weight: float = 0.35
+    """Extractive: weight of the lead cue (early paragraph, first sentence of a paragraph)."""
+    heading_weight: float = 0.35
+    """Extractive: weight of a sentence's similarity to its section heading (document and chapter titles
+    for the executive summary)."""
+    form_weight: float = 0.6
+    """Extractive: weight of the penalty for sentences that cannot stand alone (list lead-ins, fragments)."""
+    redundancy: float = 0.3
+    """Extractive: MMR weight of the similarity to sentences already chosen."""
+    chunk_sentences: int = 400
+    """Extractive: scopes with more sentences are ranked in chunks first, then among the chunks' picks."""
+    chunk_tokens: int = 1500
+    """Abstractive: the most input tokens (estimated) per prompt; longer sections are summarised in chunks,
+    then from the chunk summaries."""
+    regenerate: int = 1
+    """Abstractive and translation: times to ask again when a sentence fails the grounding check."""
+    max_citations: int = 3
+    """Most paragraphs one generated sentence may cite."""
+    max_new_tokens: int = 200
+    """Abstractive: tokens generated per section summary (capped by [models.generator] max_new_tokens)."""
 
     def __post_init__(self) -> None:
         _check_choice(self.method, ("extractive", "abstractive"), "method")
+        _check_choice(self.similarity, ("embedding", "tfidf", "mixed"), "similarity")
+        for low, mid, high, what in (
+                (self.executive_min_chars_zh, self.executive_chars_zh, self.executive_max_chars_zh, "chars_zh"),
+                (self.executive_min_words_en, self.executive_words_en, self.executive_max_words_en, "words_en")):
+            if not 0 < low <= mid <= high:
+                raise ConfigError(f"executive summary lengths must satisfy 0 < executive_min_{what} <= "
+                                  f"executive_{what} <= executive_max_{what}; got {low}, {mid}, {high}")
+        for name in ("section_sentences", "section_max_chars_zh", "section_max_words_en", "chunk_sentences",
+                     "chunk_tokens", "max_citations", "max_new_tokens"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"'{name}' is {getattr(self, name)}; it must be 1 or more")
+        if self.regenerate < 0:
+            raise ConfigError(f"'regenerate' is {self.regenerate}; it must be 0 or more")
+        for name in ("position_weight", "heading_weight", "form_weight", "redundancy"):
+            if not 0.0 <= getattr(self, name) <= 5.0:
+                raise ConfigError(f"'{name}' is {getattr(self, name)}; it must be between 0 and 5")
 
 
 @dataclass(frozen=True)
 class ReportConfig:
     formats: tuple[str, ...] = ("html", "md")
+    """Which reviewer reports to write: html (report.html), md (report.md)."""
     top_paragraphs: int = 10
     """How many of the highest-risk paragraphs the jump list shows."""
+    weak_link_score: float = 0.5
+    """Sentence links with a similarity below this are marked as weak in the side-by-side view."""
 
     def __post_init__(self) -> None:
         for name in self.formats:
             _check_choice(name, ("html", "md"), "formats")
+        if self.top_paragraphs < 0:
+            raise ConfigError(f"'top_paragraphs' is {self.top_paragraphs}; it must be 0 or more")
 
 
 @dataclass(frozen=True)
