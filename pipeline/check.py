@@ -1,0 +1,507 @@
+"""The check stage: flag translation defects in the Chinese document for a human reviewer.
+
+Monolingual checks always run (garbled text, form, non-standard terms, counts against listed items);
+with the English original and the alignment, numbers, missing official renderings, omissions and
+additions are compared against the aligned English. Detectors are pure functions in
+``pipeline/detect_*.py`` and ``pipeline/numbers.py``; this module gathers their spans, turns them into
+:class:`Flag` objects, removes duplicates and sets each paragraph's risk.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline import numbers as num
+from pipeline.align import blocks, sentence_texts
+from pipeline.config import Config
+from pipeline.detect_form import check_form
+from pipeline.detect_garbled import LmParams, TokenView, duplicates, lm_spans, rare_runs, verdict
+from pipeline.document import Document, DocumentPair, Flag, Paragraph
+from pipeline.glossary import Glossary, load_glossary
+from pipeline.sentences import _PROTECTED
+
+log = logging.getLogger("undoc")
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+SEVERITY_WEIGHT = {"low": 0.15, "medium": 0.4, "high": 0.8}
+# Chinese characters per English character in UN translations, and the band outside which a link is suspect.
+TYPICAL_RATIO = 0.30
+LOW_RATIO, HIGH_RATIO = 0.52, 1.9
+VERIFY_WINDOW = 14
+"""Characters of context on each side of a span when it is re-scored."""
+
+
+@dataclass
+class Raw:
+    """A detector's finding before it becomes a Flag: offsets into paragraph ``index``'s text."""
+
+    type: str
+    severity: str
+    index: int
+    start: int
+    end: int
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    suggestion: str | None = None
+
+
+@dataclass
+class Links:
+    """The alignment seen from the Chinese paragraphs: per paragraph index, its English paragraph
+    texts, and per Chinese sentence, the English sentences it is linked to and the link score."""
+
+    en_paragraphs: dict[int, list[str]] = field(default_factory=dict)
+    sentence_links: list[tuple[int, list[int], list[str], float]] = field(default_factory=list)
+    """(zh paragraph index, zh sentence indices in it, English sentence texts, score) per link with a zh side."""
+    en_only: list[tuple[int | None, int | None, str, float]] = field(default_factory=list)
+    """English sentences with no Chinese counterpart: (nearest zh paragraph index, zh sentence index, text, score)."""
+
+
+class Check:
+    """Pair stage: fills ``pair.zh.flags``, each paragraph's ``risk`` and ``pair.zh.risk``."""
+
+    name = "check"
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.settings = config.stages.check
+        self.params = LmParams()
+        self._glossary: Glossary | None = None
+
+    @property
+    def glossary(self) -> Glossary:
+        if self._glossary is None:
+            self._glossary = load_glossary(self.settings.glossary or None)
+        return self._glossary
+
+    def __call__(self, pair: DocumentPair) -> DocumentPair:
+        started = time.perf_counter()
+        doc = pair.zh
+        links = build_links(pair) if pair.en is not None and pair.alignments else None
+        raw: list[Raw] = []
+        enabled = set(self.settings.detectors)
+        timings: dict[str, float] = {}
+
+        def run(name: str, fn, *args) -> None:
+            t0 = time.perf_counter()
+            raw.extend(fn(*args))
+            timings[name] = round(time.perf_counter() - t0, 3)
+
+        if "form" in enabled:
+            run("form", form_flags, doc)
+        if "number" in enabled:
+            run("number", number_flags, doc, links)
+        if "terminology" in enabled:
+            run("terminology", term_flags, doc, links, self.glossary)
+        if "omission" in enabled and links is not None:
+            run("omission", omission_flags, doc, links)
+        if "garbled" in enabled:
+            run("garbled", self.garbled_flags, doc, links)
+        flags = finalise(doc, raw, self.settings.min_severity)
+        doc.flags = flags
+        set_risk(doc)
+        log.info("check: %d flags in %.1fs (%s)", len(flags), time.perf_counter() - started, timings)
+        return pair
+
+    # -- garbled --------------------------------------------------------------------------------------
+    def garbled_flags(self, doc: Document, links: Links | None) -> list[Raw]:
+        out: list[Raw] = []
+        screened: list[tuple[float, int]] = []
+        for index, para in enumerate(doc.paragraphs):
+            guard = protected_spans(para.text)
+            for span in duplicates(para.text, guard):
+                unit = span.evidence["unit"]
+                out.append(Raw("garbled", "medium", index, span.start, span.end,
+                               f"“{unit}” is written twice", {"rule": "duplicate"}, suggestion=""))
+            rarity = sum(s.score for s in rare_runs(para.text, guard))
+            screened.append((rarity / math.sqrt(max(len(para.text), 1)), index))
+        if not self.settings.use_lm:
+            return out
+        budget = self.settings.lm_budget_chars
+        chosen = []
+        for _, index in sorted(screened, reverse=True):
+            size = len(doc.paragraphs[index].text)
+            if size and budget - size >= 0:
+                chosen.append(index)
+                budget -= size
+        from models.catalog import get_language_model
+
+        lm = get_language_model(self.config)
+        context = doc.meta.title or ""
+        counts = _ngram_counts(doc)
+        candidates: list[tuple[float, int, Any]] = []
+        for index in sorted(chosen):
+            para = doc.paragraphs[index]
+            scored = lm.score(para.text, context=context, top_k=1)
+            views = []
+            for tok in scored.tokens:
+                best = tok.alternatives[0] if tok.alternatives else (tok.text, tok.logprob)
+                piece = para.text[tok.start:tok.end]
+                views.append(TokenView(tok.start, tok.end, -tok.logprob, best[1] - tok.logprob, best[0],
+                                       counts.get(piece, 0) - 1 if len(piece) >= 2 else 0,
+                                       bool(re.search(r"[\u4e00-\u9fff]", piece))))
+            for span in lm_spans(views, protected_spans(para.text), self.params):
+                candidates.append((span.score, index, span))
+        candidates.sort(key=lambda c: -c[0])
+        for _, index, span in candidates[: self.settings.max_verify]:
+            para = doc.paragraphs[index]
+            # Re-score a window around the span as written, without it, and with the model's guess in its
+            # place; the window stays inside the sentence so that the comparison is local and cheap.
+            s0, s1 = _sentence_around(para, span.start, span.end)
+            w0, w1 = max(s0, span.start - VERIFY_WINDOW), min(s1, span.end + VERIFY_WINDOW)
+            window = para.text[w0:w1]
+            a, b = span.start - w0, span.end - w0
+            original = lm.score(window).total_logprob
+            variants = {"": lm.score(window[:a] + window[b:]).total_logprob}
+            best = (span.suggestion or "").strip()
+            if best and best != window[a:b]:
+                variants[best] = lm.score(window[:a] + best + window[b:]).total_logprob
+            garbled, edit, gain = verdict(original, variants, self.params)
+            if not garbled:
+                continue
+            evidence = {"rule": "lm", "gain": round(gain, 2), **span.evidence}
+            if links is not None:
+                evidence["english"] = _aligned_english(links, index, span.start)
+            severity = "high" if gain >= 2 * self.params.verify_gain else "medium"
+            message = "garbled text: " + ("deleting it" if edit == "" else f"“{edit}”") + \
+                f" makes the sentence far more probable (+{gain:.1f} nats)"
+            out.append(Raw("garbled", severity, index, span.start, span.end, message, evidence, suggestion=edit))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """Numbers, symbols, item markers and Latin words: never garbled, never terms."""
+    return [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+
+
+def _ngram_counts(doc: Document) -> Counter:
+    """Occurrences of every 2-4 character string in the document (the document as context: a name that
+    recurs is not surprising)."""
+    counts: Counter = Counter()
+    for para in doc.paragraphs:
+        text = para.text
+        for n in (2, 3, 4):
+            counts.update(text[i:i + n] for i in range(len(text) - n + 1))
+    return counts
+
+
+def _sentence_around(para: Paragraph, start: int, end: int) -> tuple[int, int]:
+    for s in para.sentences:
+        if s.start <= start and end <= s.end:
+            return s.start, s.end
+    return 0, len(para.text)
+
+
+def _sentence_index(para: Paragraph, offset: int) -> int | None:
+    for k, s in enumerate(para.sentences):
+        if s.start <= offset < s.end:
+            return k
+    return None
+
+
+def build_links(pair: DocumentPair) -> Links:
+    """Map the alignment (block and global sentence indices) onto Chinese paragraph indices."""
+    assert pair.en is not None
+    zh_blocks, en_blocks = blocks(pair.zh), blocks(pair.en)
+    n_summary = len(pair.zh.summary)
+    links = Links()
+    for a in pair.alignments:
+        if a.level != "paragraph":
+            continue
+        for i in a.src:
+            if i >= n_summary:
+                links.en_paragraphs.setdefault(i - n_summary, []).extend(en_blocks[j].paragraph.text for j in a.tgt)
+    # global sentence index -> (block, sentence in block)
+    where: list[tuple[int, int]] = []
+    for b, block in enumerate(zh_blocks):
+        where += [(b, k) for k in range(max(1, len(block.paragraph.sentences)))]
+    en_sents = sentence_texts(pair.en)
+    last: tuple[int | None, int | None] = (None, None)
+    for a in pair.alignments:
+        if a.level != "sentence":
+            continue
+        en_texts = [en_sents[j][1] for j in a.tgt]
+        if a.src:
+            b, _ = where[a.src[0]]
+            if b < n_summary:
+                continue
+            idx = [where[i][1] for i in a.src]
+            links.sentence_links.append((b - n_summary, idx, en_texts, a.score))
+            last = (b - n_summary, idx[-1])
+        else:
+            for text in en_texts:
+                links.en_only.append((last[0], last[1], text, a.score))
+    return links
+
+
+def _aligned_english(links: Links, index: int, offset: int) -> str | None:
+    for pidx, _sidx, en, _score in links.sentence_links:
+        if pidx == index:
+            return " ".join(en)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------- form
+
+def form_flags(doc: Document) -> list[Raw]:
+    markers = {f.marker for f in doc.footnotes}
+    out = []
+    for index, para in enumerate(doc.paragraphs):
+        for f in check_form(para.text, markers):
+            out.append(Raw("form", f.severity, index, f.start, f.end, f.message, f.evidence, f.suggestion))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- numbers
+
+_COUNTED = re.compile(r"(?P<n>[两二三四五六七八九十]|\d{1,2})\s*(?P<cl>项|个|点|条|种|类|方面|大)"
+                      r"(?P<what>[\u4e00-\u9fff]{0,8}?)(?:如下|：|:)")
+
+
+def number_flags(doc: Document, links: Links | None) -> list[Raw]:
+    """Numbers, dates, percentages and symbols missing from the aligned English; counts in words that
+    disagree with the items listed; impossible dates."""
+    out: list[Raw] = []
+    for index, para in enumerate(doc.paragraphs):
+        out.extend(_count_flags(index, para))
+        for m in num.zh_mentions(para.text):
+            if m.kind == "date" and not _valid_date(m.key):
+                out.append(Raw("number", "high", index, m.start, m.end, f"impossible date “{m.text}”",
+                               {"rule": "date", "value": num.describe(m)}))
+    if links is None:
+        return out
+    for index, sidx, en_texts, score in links.sentence_links:
+        para = doc.paragraphs[index]
+        if not para.sentences or not en_texts:
+            continue
+        s0 = para.sentences[sidx[0]].start
+        s1 = para.sentences[sidx[-1]].end
+        zh_m = num.zh_mentions(para.text[s0:s1])
+        en_text = " ".join(en_texts)
+        en_m = num.en_mentions(en_text)
+        left, right = num.unmatched(zh_m, en_m)
+        hard_right = [x for x in right if not x.soft]
+        whole = " ".join(links.en_paragraphs.get(index, []))
+        for m in left:
+            if m.soft and not hard_right:
+                continue
+            elsewhere = any(num.keys_match(m.key, x.key) for x in num.en_mentions(whole)) if whole else False
+            severity = "medium" if elsewhere or m.soft else "high"
+            expected = ", ".join(x.text for x in hard_right[:3]) or None
+            message = f"“{m.text}” ({num.describe(m)}) is not in the aligned English"
+            if expected:
+                message += f"; the English has {expected}"
+            out.append(Raw("number", severity, index, s0 + m.start, s0 + m.end, message,
+                           {"rule": "aligned_english", "value": num.describe(m), "english": en_text,
+                            "english_values": [num.describe(x) for x in right], "link_score": round(score, 3),
+                            "elsewhere_in_paragraph": elsewhere},
+                           suggestion=hard_right[0].text if len(hard_right) == 1 and len(left) == 1 else None))
+    return out
+
+
+def _valid_date(key: tuple) -> bool:
+    _, y, m, d = key
+    if m is not None and not 1 <= m <= 12:
+        return False
+    if d is not None:
+        days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(m or 1) - 1] if m and 1 <= m <= 12 else 31
+        if not 1 <= d <= days:
+            return False
+    return y is None or 1900 <= y <= 2100
+
+
+def _count_flags(index: int, para: Paragraph) -> list[Raw]:
+    """“三项原则：(a)… (b)…” — the number in words must equal the items that follow."""
+    if len(para.items) < 2:
+        return []
+    out = []
+    for m in _COUNTED.finditer(para.text):
+        raw = m.group("n")
+        value = int(raw) if raw.isdigit() else num.parse_zh_numeral(raw)
+        following = [it for it in para.items if it.start >= m.end()]
+        # only the run of items that follows this phrase directly
+        if not following or following[0].start - m.end() > 40 or value is None:
+            continue
+        if value != len(following):
+            out.append(Raw("number", "high", index, m.start("n"), m.end("n"),
+                           f"says {value} but {len(following)} items follow "
+                           f"({', '.join(it.label for it in following)})",
+                           {"rule": "count", "stated": value, "listed": len(following)},
+                           suggestion=_zh_count(len(following)) if raw and not raw.isdigit() else str(len(following))))
+    return out
+
+
+def _zh_count(n: int) -> str:
+    digits = "零一二三四五六七八九十"
+    return digits[n] if n <= 10 else str(n)
+
+
+# ---------------------------------------------------------------------------------------------------- terms
+
+def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[Raw]:
+    """Non-standard renderings (glossary variants) anywhere; with the English, official renderings
+    missing where the aligned English names the term; the same term rendered several ways in one document."""
+    out: list[Raw] = []
+    used: dict[str, Counter] = {}
+    for index, para in enumerate(doc.paragraphs):
+        text = para.text
+        for entry in glossary.entries:
+            official = [(m.start(), m.end()) for form in entry.accepted for m in re.finditer(re.escape(form), text)]
+            if official:
+                used.setdefault(entry.en, Counter())[entry.zh] += len(official)
+            for variant in entry.variants:
+                for m in re.finditer(re.escape(variant), text):
+                    if any(s <= m.start() and m.end() <= e for s, e in official):
+                        continue  # the variant is part of the official form here
+                    used.setdefault(entry.en, Counter())[variant] += 1
+                    out.append(Raw(entry.flag_type, "high", index, m.start(), m.end(),
+                                   f"non-standard rendering of “{entry.en}”: use “{entry.zh}”",
+                                   {"rule": "glossary_variant", "en_term": entry.en, "zh_rendering": variant,
+                                    "standard": entry.zh, "source": entry.source}, suggestion=entry.zh))
+    # inconsistency: the same English term rendered by both the standard form and a variant
+    for en_term, forms in used.items():
+        if len(forms) > 1:
+            for flag in out:
+                if flag.evidence.get("en_term") == en_term and flag.evidence.get("rule") == "glossary_variant":
+                    flag.evidence["inconsistent"] = dict(forms)
+                    others = ", ".join(f"“{f}”" for f in forms if f != flag.evidence["zh_rendering"])
+                    flag.message += f"; elsewhere this document writes {others}"
+    if links is None:
+        return out
+    patterns = [(entry, entry.en_pattern()) for entry in glossary.entries]
+    for index, sidx, en_texts, score in links.sentence_links:
+        para = doc.paragraphs[index]
+        if not para.sentences or not en_texts:
+            continue
+        s0, s1 = para.sentences[sidx[0]].start, para.sentences[sidx[-1]].end
+        zh = para.text[s0:s1]
+        en = " ".join(en_texts)
+        whole_zh = para.text
+        hits = [(entry, hit) for entry, pattern in patterns if (hit := pattern.search(en))]
+        # "Republic of Korea" inside "Democratic People's Republic of Korea" is not a mention of its own.
+        spans = [(h.start(), h.end()) for _, h in hits]
+        for entry, hit in hits:
+            if any(s <= hit.start() and hit.end() <= e and (s, e) != (hit.start(), hit.end()) for s, e in spans):
+                continue
+            if any(form in zh for form in entry.accepted):
+                continue
+            if any(v in zh for v in entry.variants):
+                continue  # already flagged as a variant
+            # The paragraph may render it in a neighbouring sentence (1-2 links the aligner split otherwise).
+            severity = "low" if any(form in whole_zh for form in entry.accepted) else "medium"
+            if severity == "low":
+                continue
+            out.append(Raw(entry.flag_type, severity, index, s0, s1,
+                           f"the English names “{hit.group()}” but this sentence lacks its official rendering "
+                           f"“{entry.zh}”",
+                           {"rule": "missing_official", "en_term": entry.en, "english": en, "standard": entry.zh,
+                            "source": entry.source, "link_score": round(score, 3)}, suggestion=entry.zh))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- omissions
+
+def omission_flags(doc: Document, links: Links) -> list[Raw]:
+    """Unmatched English sentences (omission), unmatched Chinese sentences (addition), and links whose
+    length ratio is far outside what this language pair shows."""
+    out: list[Raw] = []
+    for index, sidx, en_texts, score in links.sentence_links:
+        para = doc.paragraphs[index]
+        if not para.sentences:
+            continue
+        s0, s1 = para.sentences[sidx[0]].start, para.sentences[sidx[-1]].end
+        zh_len = len(re.sub(r"\s", "", para.text[s0:s1]))
+        if not en_texts:
+            out.append(Raw("addition", "high" if zh_len >= 15 else "medium", index, s0, s1,
+                           "this sentence has no counterpart in the English original",
+                           {"rule": "unlinked_zh", "chars": zh_len}))
+            continue
+        en = " ".join(en_texts)
+        en_len = len(en)
+        if en_len < 40 or zh_len < 8:
+            continue
+        ratio = zh_len / en_len / TYPICAL_RATIO
+        if ratio < LOW_RATIO:
+            out.append(Raw("omission", "medium", index, s0, s1,
+                           f"the Chinese is much shorter than the English ({zh_len} characters for {en_len}); "
+                           "part of the English may be missing",
+                           {"rule": "length_ratio", "ratio": round(ratio, 2), "english": en,
+                            "link_score": round(score, 3)}))
+        elif ratio > HIGH_RATIO:
+            out.append(Raw("addition", "medium", index, s0, s1,
+                           f"the Chinese is much longer than the English ({zh_len} characters for {en_len})",
+                           {"rule": "length_ratio", "ratio": round(ratio, 2), "english": en,
+                            "link_score": round(score, 3)}))
+    for index, sidx, text, _score in links.en_only:
+        if index is None or len(text) < 25:
+            continue
+        para = doc.paragraphs[index]
+        if sidx is not None and sidx < len(para.sentences):
+            s = para.sentences[sidx]
+            start, end = s.start, s.end
+        else:
+            start, end = 0, len(para.text)
+        out.append(Raw("omission", "high", index, start, end,
+                       "an English sentence after this one has no Chinese counterpart",
+                       {"rule": "unlinked_en", "english": text}))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- flags
+
+def finalise(doc: Document, raw: list[Raw], min_severity: str) -> list[Flag]:
+    """Drop exact duplicates and flags inside a stronger flag of the same type; number the rest."""
+    floor = SEVERITY_RANK[min_severity]
+    kept: list[Raw] = []
+    for r in sorted(raw, key=lambda r: (r.index, r.start, -(r.end - r.start), -SEVERITY_RANK[r.severity])):
+        if SEVERITY_RANK[r.severity] < floor:
+            continue
+        if any(k.index == r.index and k.type == r.type and k.start <= r.start and r.end <= k.end
+               and (k.type in ("omission", "addition") or (k.start, k.end) == (r.start, r.end)) for k in kept):
+            continue
+        kept.append(r)
+    flags = []
+    for n, r in enumerate(kept, 1):
+        para = doc.paragraphs[r.index]
+        flags.append(Flag(id=f"F{n:04d}", type=r.type, severity=r.severity, paragraph=para.number,
+                          span=(r.start, r.end), text=para.text[r.start:r.end], message=r.message,
+                          evidence=r.evidence, suggestion=r.suggestion, index=r.index))
+    return flags
+
+
+def set_risk(doc: Document) -> None:
+    """Paragraph risk = 1 - prod(1 - w(severity)) over its flags; document risk = the mean of the top
+    decile of paragraph risks, so one bad paragraph in a long document still shows."""
+    per: dict[int, float] = {}
+    for f in doc.flags:
+        if f.index is not None:
+            per[f.index] = 1 - (1 - per.get(f.index, 0.0)) * (1 - SEVERITY_WEIGHT[f.severity])
+    for i, para in enumerate(doc.paragraphs):
+        para.risk = round(per.get(i, 0.0), 3)
+    risks = sorted((p.risk for p in doc.paragraphs), reverse=True)
+    top = risks[: max(1, math.ceil(len(risks) / 10))] if risks else [0.0]
+    doc.risk = round(sum(top) / len(top), 3)
+
+
+def flags_json(pair: DocumentPair) -> dict[str, Any]:
+    """``flags.json``: the flags with start/end offsets, and the risk of every paragraph."""
+    doc = pair.zh
+    return {
+        "document": doc.id,
+        "risk": doc.risk,
+        "counts": dict(Counter(f.type for f in doc.flags)),
+        "flags": [
+            {"id": f.id, "type": f.type, "severity": f.severity, "paragraph": f.paragraph, "index": f.index,
+             "start": f.span[0], "end": f.span[1], "text": f.text, "message": f.message, "evidence": f.evidence,
+             "suggestion": f.suggestion}
+            for f in doc.flags
+        ],
+        "paragraph_risk": [{"index": i, "paragraph": p.number, "risk": p.risk} for i, p in enumerate(doc.paragraphs)],
+    }

@@ -1,0 +1,92 @@
+"""The zh–en glossary of UN bodies, posts, instruments, country names and standard terms.
+
+Data: ``pipeline/resources/un_glossary.tsv`` (see the README beside it for columns and sources).
+A user glossary with the same columns can be given in ``[stages.check] glossary``; its rows replace
+built-in rows with the same English term.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+
+BUILTIN = Path(__file__).resolve().parent / "resources" / "un_glossary.tsv"
+NAME_KINDS = ("body", "agency", "department", "mission", "country")
+COLUMNS = ("en", "zh", "en_short", "zh_short", "variants", "kind", "source")
+
+
+@dataclass(frozen=True)
+class Entry:
+    en: str
+    zh: str
+    en_short: str
+    zh_short: str
+    variants: tuple[str, ...]
+    kind: str
+    source: str
+
+    @property
+    def flag_type(self) -> str:
+        """``name`` for bodies, agencies, departments, missions and countries; ``terminology`` otherwise."""
+        return "name" if self.kind in NAME_KINDS else "terminology"
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Chinese forms that render the term correctly."""
+        return tuple(x for x in (self.zh, self.zh_short) if x)
+
+    def en_pattern(self) -> re.Pattern[str]:
+        forms = [re.escape(self.en)]
+        if self.en_short and len(self.en_short) >= 2:
+            forms.append(re.escape(self.en_short))
+        # Whole words; acronyms are case-sensitive, long names are not (sentence-initial "The ...").
+        return re.compile(r"(?<![A-Za-z])(?:" + "|".join(forms) + r")(?![A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Glossary:
+    entries: tuple[Entry, ...]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def load_glossary(extra: str | Path | None = None) -> Glossary:
+    """The built-in glossary, optionally extended by a user TSV with the same header."""
+    rows = {e.en: e for e in _read(BUILTIN)}
+    if extra:
+        for entry in _read(Path(extra)):
+            rows[entry.en] = entry
+    return Glossary(tuple(rows.values()))
+
+
+@lru_cache(maxsize=4)
+def _read_cached(path: str, mtime: float) -> tuple[Entry, ...]:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read glossary {file}: {exc.strerror}") from None
+    reader = csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    if tuple(reader.fieldnames or ()) != COLUMNS:
+        raise ConfigError(f"glossary {file} must have the header {' | '.join(COLUMNS)}")
+    out = []
+    for row in reader:
+        if not row["en"] or not row["zh"]:
+            continue
+        variants = tuple(v.strip() for v in (row["variants"] or "").split("|") if v.strip())
+        out.append(Entry(row["en"].strip(), row["zh"].strip(), (row["en_short"] or "").strip(),
+                         (row["zh_short"] or "").strip(), variants, (row["kind"] or "term").strip(),
+                         (row["source"] or "").strip()))
+    return tuple(out)
+
+
+def _read(path: Path) -> tuple[Entry, ...]:
+    if not path.is_file():
+        raise ConfigError(f"glossary file not found: {path}")
+    return _read_cached(str(path), path.stat().st_mtime)
