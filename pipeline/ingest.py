@@ -1,6 +1,8 @@
 """Ingest stage: read a text file in any encoding UN documents come in, normalise it, refuse bad input.
 
-Accepted: UTF-8 (with or without BOM), UTF-16 LE/BE (with BOM, or without when the NUL pattern is
+PDF and Word (.docx) files, told by their bytes, are turned into text of the same shape first
+(``pipeline.formats``); the normalisation and language checks below then apply to them too.
+Accepted text: UTF-8 (with or without BOM), UTF-16 LE/BE (with BOM, or without when the NUL pattern is
 unambiguous), GB18030 (a superset of GBK and GB2312). Normalisation: newlines to ``\\n``, form feeds
 (page breaks) to a blank line, Unicode NFC (full-width punctuation is kept: NFC does not fold it),
 zero-width characters removed, trailing spaces stripped. Everything refused raises ``InputError``.
@@ -9,6 +11,7 @@ zero-width characters removed, trailing spaces stripped. Everything refused rais
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -16,7 +19,9 @@ from pathlib import Path
 from pipeline.config import IngestConfig
 from pipeline.document import Document
 from pipeline.errors import InputError
+from pipeline.formats import detect_format, extract
 
+log = logging.getLogger("undoc.ingest")
 LANGUAGES = ("zh", "en")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _TRAILING_SPACE = re.compile(r"[ \t\u3000]+$", re.MULTILINE)
@@ -204,7 +209,12 @@ class Ingest:
         else:
             name = doc.source_path
             data = read_bytes(doc.source_path, self.config.max_bytes)
-            text, _encoding = decode(data, name)
+            kind = detect_format(data, name)
+            if kind == "text":
+                text, _encoding = decode(data, name)
+            else:
+                text = extract(data, kind, name)
+                log.info("%s: read as %s", name, kind.upper())
         _check_not_binary(text, name)
         text = normalize(text)
         if not text.strip():
