@@ -72,7 +72,10 @@ def parse_zh_numeral(text: str) -> int | None:
     """Value of a Chinese numeral such as 一百二十三, 两千零五, 十五, 三万四千 (None if malformed)."""
     if not text or any(c not in ZH_NUMERAL_CHARS for c in text):
         return None
-    if all(c in ZH_DIGITS for c in text) and len(text) > 1:  # digit by digit: 二〇〇九
+    if all(c in ZH_DIGITS for c in text) and len(text) > 1:
+        if len(text) < 4 and not any(c in "〇零" for c in text):
+            return None  # 三四 is "three or four", not 34
+        # digit by digit: 二〇〇九
         return int("".join(str(ZH_DIGITS[c]) for c in text))
     total, section, digit = 0, 0, None
     for c in text:

@@ -1,0 +1,277 @@
+"""Check-stage accuracy and speed.
+
+Accuracy: clean bilingual UN-style documents are corrupted by ``benchmarks/inject.py`` (several seeds);
+the check stage runs on each corrupted copy with the English original aligned by the real aligner, and
+its flags are matched against the labels: precision, recall and F1 per type. The same documents
+uncorrupted give the false flags per 1,000 Chinese characters. The word-frequency baseline
+(``detect_garbled.rare_runs`` alone) is scored for ``garbled`` in the same run.
+
+A flag matches a label when it is in the same paragraph, of the same type (``terminology`` and ``name``
+count as one family for matching) and, except for omissions and additions (paragraph level), its span
+overlaps the label's.
+
+Speed: the whole check (LM load included) on the example document with the default config, median of
+``--runs`` runs, and characters per second.
+
+    python -m benchmarks.check                 # held-out test corpus (un_parallel.json), seeds 1-4
+    python -m benchmarks.check --corpus dev    # tuning corpus
+    python -m benchmarks.check --speed-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.inject import DEV_CORPUS, TEST_CORPUS, Corrupted, inject, load_corpus
+from pipeline.document import Document, DocumentPair, Paragraph, Section, Sentence
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "check.json"
+EXAMPLE = ROOT / "examples" / "000_6b377cc800ff2fee.txt"
+FAMILY = {"terminology": "term", "name": "term"}
+
+
+class CachedLM:
+    """Wraps a LanguageModel so repeated texts (clean paragraphs shared by every seed) are scored once."""
+
+    def __init__(self, lm: Any) -> None:
+        self.lm = lm
+        self.info = lm.info
+        self.cache: dict[tuple[str, str, int], Any] = {}
+        self.calls = 0
+
+    def score(self, text: str, context: str = "", top_k: int = 0) -> Any:
+        key = (text, context, top_k)
+        if key not in self.cache:
+            self.calls += 1
+            self.cache[key] = self.lm.score(text, context=context, top_k=top_k)
+        return self.cache[key]
+
+
+def build_pair(c: Corrupted, title_zh: str, title_en: str) -> DocumentPair:
+    docs = []
+    for lang, paras, title in (("zh", c.zh, title_zh), ("en", c.en, title_en)):
+        joiner = "" if lang == "zh" else " "
+        paragraphs = []
+        for k, sents in enumerate(paras):
+            text, spans = "", []
+            for s in sents:
+                if text:
+                    text += joiner
+                spans.append((len(text), len(text) + len(s)))
+                text += s
+            paragraphs.append(Paragraph(k + 1, "I", text, sentences=[Sentence(s, a, b) for s, (a, b)
+                                                                      in zip(sents, spans, strict=True)]))
+        doc = Document(id=f"{c.name}-{c.seed}-{lang}", language=lang, text="\n".join(p.text for p in paragraphs),
+                       paragraphs=paragraphs)
+        doc.meta.title = title
+        doc.sections = [Section("I", 1, "chapter", "I.", "", None, [p.number for p in paragraphs])]
+        docs.append(doc)
+    return DocumentPair(docs[0], docs[1])
+
+
+def match(flags: list[dict], labels: list[dict]) -> tuple[Counter, Counter, Counter, list[dict]]:
+    """(true-positive flags per type, flags per type, labels found per type, missed labels)."""
+    tp, total, found = Counter(), Counter(), Counter()
+    hit = [False] * len(labels)
+    for f in flags:
+        total[f["type"]] += 1
+        ok = False
+        for i, lab in enumerate(labels):
+            if lab["index"] != f["index"]:
+                continue
+            if FAMILY.get(lab["type"], lab["type"]) != FAMILY.get(f["type"], f["type"]):
+                continue
+            if lab["type"] in ("omission", "addition") or (f["start"] < lab["end"] and lab["start"] < f["end"]):
+                ok = True
+                hit[i] = True
+        if ok:
+            tp[f["type"]] += 1
+    for i, lab in enumerate(labels):
+        if hit[i]:
+            found[lab["type"]] += 1
+    return tp, total, found, [lab for i, lab in enumerate(labels) if not hit[i]]
+
+
+def prf(tp: int, flagged: int, found: int, labelled: int) -> dict[str, Any]:
+    p = tp / flagged if flagged else None
+    r = found / labelled if labelled else None
+    f1 = 2 * p * r / (p + r) if p and r else (0.0 if p is not None and r is not None else None)
+    return {"precision": _r(p), "recall": _r(r), "f1": _r(f1), "flags": flagged, "labels": labelled,
+            "true_flags": tp, "labels_found": found}
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | None = None,
+                 baseline_threshold: float = 6.0, verbose: bool = False) -> dict[str, Any]:
+    from models.catalog import get_embedder, get_language_model
+    from pipeline.align import Align
+    from pipeline.check import Check, flags_json, protected_spans
+    from pipeline.config import load_config
+    from pipeline.detect_garbled import rare_runs
+
+    config = load_config(None, config_overrides or {})
+    corpus = load_corpus(corpus_path)
+    get_embedder(config)
+    lm = CachedLM(get_language_model(config))
+    import models.catalog as catalog
+
+    original = catalog.get_language_model
+    catalog.get_language_model = lambda _config: lm  # the check stage asks the catalog for its LM
+    try:
+        align, check = Align(config), Check(config)
+        labels_by_type, tp_all, flags_all, found_all = Counter(), Counter(), Counter(), Counter()
+        base_tp = base_flags = base_found = 0
+        missed: list[dict] = []
+        false_flags: list[dict] = []
+        kinds = Counter()
+        started = time.perf_counter()
+        chars = 0
+        for seed in seeds:
+            for doc in corpus:
+                c = inject(doc, seed, corpus)
+                pair = build_pair(c, doc.get("title_zh", ""), doc.get("title_en", ""))
+                align(pair)
+                check(pair)
+                flags = flags_json(pair)["flags"]
+                labels = [lab.__dict__ for lab in c.labels]
+                chars += sum(len(p.text) for p in pair.zh.paragraphs)
+                for lab in labels:
+                    labels_by_type[lab["type"]] += 1
+                    kinds[f"{lab['type']}:{lab['kind']}"] += 1
+                tp, total, found, miss = match(flags, labels)
+                tp_all.update(tp)
+                flags_all.update(total)
+                found_all.update(found)
+                missed += [{**m, "doc": c.name, "seed": seed} for m in miss]
+                for f in flags:
+                    t, _, _, _ = match([f], labels)
+                    if not t:
+                        false_flags.append({"doc": c.name, "seed": seed, "type": f["type"], "text": f["text"],
+                                            "rule": f["evidence"].get("rule"), "message": f["message"]})
+                # baseline: rare single-character runs flagged as garbled
+                base = []
+                for i, para in enumerate(pair.zh.paragraphs):
+                    for s in rare_runs(para.text, protected_spans(para.text)):
+                        if s.score >= baseline_threshold:
+                            base.append({"type": "garbled", "index": i, "start": s.start, "end": s.end})
+                btp, btotal, bfound, _ = match(base, [lab for lab in labels if lab["type"] == "garbled"])
+                base_tp += btp["garbled"]
+                base_flags += btotal["garbled"]
+                base_found += bfound["garbled"]
+        seconds = time.perf_counter() - started
+        # clean text: every flag is a false flag
+        clean_flags: Counter = Counter()
+        clean_chars = 0
+        clean_examples = []
+        for doc in corpus:
+            c = Corrupted(doc["id"], 0, [list(p["zh"]) for p in doc["paragraphs"]],
+                          [list(p["en"]) for p in doc["paragraphs"]], [])
+            pair = build_pair(c, doc.get("title_zh", ""), doc.get("title_en", ""))
+            align(pair)
+            check(pair)
+            clean_chars += sum(len(p.text) for p in pair.zh.paragraphs)
+            for f in pair.zh.flags:
+                clean_flags[f.type] += 1
+                clean_examples.append({"doc": doc["id"], "type": f.type, "text": f.text, "message": f.message})
+    finally:
+        catalog.get_language_model = original
+    per_type = {}
+    for t in ("garbled", "number", "terminology", "name", "omission", "addition", "form"):
+        per_type[t] = prf(tp_all[t], flags_all[t], found_all[t], labels_by_type[t])
+    fam_tp = tp_all["terminology"] + tp_all["name"]
+    per_type["terminology+name"] = prf(fam_tp, flags_all["terminology"] + flags_all["name"],
+                                       found_all["terminology"] + found_all["name"],
+                                       labels_by_type["terminology"] + labels_by_type["name"])
+    result = {
+        "corpus": str(corpus_path.relative_to(ROOT)),
+        "seeds": seeds,
+        "documents": len(corpus) * len(seeds),
+        "labelled_defects": sum(labels_by_type.values()),
+        "labels_by_kind": dict(sorted(kinds.items())),
+        "chinese_chars_checked": chars,
+        "per_type": per_type,
+        "baseline_garbled_word_frequency": {**prf(base_tp, base_flags, base_found, labels_by_type["garbled"]),
+                                            "threshold": baseline_threshold},
+        "clean": {"chinese_chars": clean_chars, "false_flags": dict(clean_flags),
+                  "false_flags_per_1000_chars": {t: round(n * 1000 / clean_chars, 3) for t, n in clean_flags.items()},
+                  "false_flags_per_1000_chars_all": round(sum(clean_flags.values()) * 1000 / clean_chars, 3)},
+        "seconds_corrupted_runs": round(seconds, 1),
+        "lm_calls": lm.calls,
+    }
+    if verbose:
+        result["missed"] = missed
+        result["false_flags_on_corrupted"] = false_flags
+        result["clean_flags"] = clean_examples
+    return result
+
+
+def run_speed(runs: int) -> dict[str, Any]:
+    """The whole check on the example (ingest and segment first, not timed), LM load included in run 1."""
+    import models.catalog as catalog
+    from pipeline.check import Check
+    from pipeline.config import load_config
+    from pipeline.runner import process_pair
+
+    config = load_config()
+    times = []
+    first = None
+    chars = flags = 0
+    for k in range(runs):
+        pair = process_pair(EXAMPLE, config, stages=["ingest", "segment"])
+        if k == 0:
+            catalog.clear()
+        started = time.perf_counter()
+        Check(config)(pair)
+        elapsed = time.perf_counter() - started
+        if k == 0:
+            first = elapsed
+        times.append(elapsed)
+        chars = sum(len(p.text) for p in pair.zh.paragraphs)
+        flags = len(pair.zh.flags)
+    median = statistics.median(times)
+    return {"document": EXAMPLE.name, "chinese_chars": chars, "runs": runs, "seconds": [round(t, 1) for t in times],
+            "first_run_with_model_load": round(first or 0, 1), "median_seconds": round(median, 1),
+            "chars_per_second": round(chars / median, 1), "flags": flags,
+            "goal_seconds": 90}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", choices=("test", "dev"), default="test")
+    parser.add_argument("--seeds", default="1,2,3,4")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--accuracy-only", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="also list missed labels and false flags")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    result: dict[str, Any] = {}
+    if not args.speed_only:
+        path = TEST_CORPUS if args.corpus == "test" else DEV_CORPUS
+        seeds = [int(s) for s in args.seeds.split(",")]
+        result["accuracy"] = run_accuracy(path, seeds, verbose=args.verbose)
+        print(json.dumps({k: v for k, v in result["accuracy"].items() if k not in
+                          ("missed", "false_flags_on_corrupted", "clean_flags")}, ensure_ascii=False, indent=1))
+    if not args.accuracy_only:
+        result["speed"] = run_speed(args.runs)
+        print(json.dumps(result["speed"], indent=1))
+    out = Path(args.out) if args.out else RESULTS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    existing = json.loads(out.read_text()) if out.exists() and out == RESULTS else {}
+    existing.update(result)
+    out.write_text(json.dumps(existing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Model-free tests of the check stage's detectors (numbers, form, duplicates, LM span logic, terms, omissions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import numbers as num
+from pipeline.check import Check, build_links, finalise, flags_json, number_flags, omission_flags, set_risk, term_flags
+from pipeline.config import load_config
+from pipeline.detect_form import half_width_punctuation, orphan_footnote_markers, unbalanced, untranslated_english
+from pipeline.detect_garbled import LmParams, TokenView, duplicates, lm_spans, rare_runs, verdict
+from pipeline.document import Alignment, Document, DocumentPair, Paragraph, Section, Sentence, SubItem
+from pipeline.glossary import load_glossary
+
+
+# ------------------------------------------------------------------ numbers
+@pytest.mark.parametrize("text, value", [
+    ("一百二十三", 123), ("两千零五", 2005), ("十五", 15), ("三万四千", 34000), ("二〇〇九", 2009), ("十", 10),
+])
+def test_chinese_numerals(text, value):
+    assert num.parse_zh_numeral(text) == value
+
+
+def test_malformed_chinese_numeral_is_rejected():
+    assert num.parse_zh_numeral("三四") is None
+    assert num.parse_zh_numeral("万") is None
+
+
+@pytest.mark.parametrize("zh, en", [
+    ("经费为 2 500 万美元", "$25 million"),
+    ("12.5 亿美元", "$1.25 billion"),
+    ("百分之三十", "30 per cent"),
+    ("35%", "35 per cent"),
+    ("三分之二的会员国", "two thirds of Member States"),
+    ("2009 年 6 月 30 日", "30 June 2009"),
+    ("第六十三届会议", "sixty-third session"),
+    ("2006/07 年度", "2006/07"),
+    ("第 63/287 号决议", "resolution 63/287"),
+    ("20 多亿人", "2 billion people"),
+])
+def test_chinese_and_english_forms_match(zh, en):
+    left, right = num.unmatched(num.zh_mentions(zh), num.en_mentions(en))
+    assert not [m for m in left if not m.soft], (zh, en)
+    assert not [m for m in right if not m.soft]
+
+
+@pytest.mark.parametrize("zh, en", [
+    ("经费为 2 500 万美元", "$2.5 million"),
+    ("2009 年 6 月 30 日", "30 July 2009"),
+    ("百分之三十", "13 per cent"),
+    ("第 63/278 号决议", "resolution 63/287"),
+])
+def test_changed_numbers_do_not_match(zh, en):
+    left, _ = num.unmatched(num.zh_mentions(zh), num.en_mentions(en))
+    assert left
+
+
+def test_chinese_numerals_need_a_numeric_setting():
+    # 一些 / 统一 / 一致 are words, not numbers
+    assert num.zh_mentions("一些国家统一行动，意见一致") == []
+    assert [m.key for m in num.zh_mentions("三项原则")] == [("number", 3.0)]
+
+
+# ------------------------------------------------------------------ form
+def test_untranslated_english_but_not_acronyms_or_symbols():
+    assert untranslated_english("委员会 the implementation of the plan 进展")
+    assert not untranslated_english("见 A/64/298 和 UNDP 的报告，以及 Umoja 系统")
+
+
+def test_half_width_punctuation_between_chinese_only():
+    found = half_width_punctuation("会员国,秘书长(秘书处)认为 1,234 和 3.5 以及 S/RES/1325 (2000) 和(c) 项")
+    chars = [f.suggestion for f in found]
+    assert chars == ["，", "（", "）"]
+
+
+def test_unbalanced_brackets_and_quotes():
+    assert [f.start for f in unbalanced("委员会（行预咨委会的报告")] == [3]
+    assert [f.start for f in unbalanced("报告”载有")] == [2]
+    assert unbalanced("《公约》和“原则”（见附件）") == []
+
+
+def test_orphan_footnote_marker():
+    assert [f.start for f in orphan_footnote_markers("见报告²。另见¹", {"¹"})] == [3]
+
+
+# ------------------------------------------------------------------ garbled (pure parts)
+def test_duplicates_flag_doubled_function_words_not_reduplicated_words():
+    spans = duplicates("委员会的的报告常常提到各项工作")
+    assert [(s.start, s.end) for s in spans] == [(4, 5)]
+
+
+def test_duplicates_skip_protected_spans():
+    assert duplicates("见 AA/BB 的报告", [(2, 7)]) == []
+
+
+def test_rare_runs_score_nonsense_above_fluent_text():
+    fluent = sum(s.score for s in rare_runs("秘书长在报告中介绍了维持和平行动的财务情况"))
+    garbled = sum(s.score for s in rare_runs("秘书长在报告中蚌雳鳌介绍了维持和平行动的财务情况"))
+    assert garbled > fluent + 3
+
+
+def _view(start, surprisal, gap, repeats=0, han=True):
+    return TokenView(start, start + 1, surprisal, gap, "x", repeats, han)
+
+
+def test_lm_spans_seed_extend_and_protect():
+    tokens = [_view(0, 1, 0), _view(1, 12, 9), _view(2, 6, 2), _view(3, 1, 0), _view(4, 15, 10)]
+    spans = lm_spans(tokens, protected=[(4, 5)])
+    assert [(s.start, s.end) for s in spans] == [(1, 3)]
+
+
+def test_lm_spans_ignore_tokens_repeated_in_the_document():
+    assert lm_spans([_view(0, 14, 10, repeats=3)]) == []
+    assert lm_spans([_view(0, 14, 10, han=False)]) == []
+
+
+def test_verdict_needs_a_large_gain():
+    params = LmParams(verify_gain=6.0)
+    assert verdict(-50.0, {"": -40.0}, params)[0]
+    assert not verdict(-50.0, {"": -47.0, "的": -46.0}, params)[0]
+    assert verdict(-50.0, {"": -60.0, "的": -43.0}, params)[1] == "的"
+
+
+# ------------------------------------------------------------------ stage-level, no models
+def _pair(zh_sents: list[list[str]], en_sents: list[list[str]] | None, links=None) -> DocumentPair:
+    def doc(lang, paras):
+        joiner = "" if lang == "zh" else " "
+        out = []
+        for k, sents in enumerate(paras):
+            text, spans = "", []
+            for s in sents:
+                if text:
+                    text += joiner
+                spans.append((len(text), len(text) + len(s)))
+                text += s
+            out.append(Paragraph(k + 1, "I", text, sentences=[Sentence(s, a, b) for s, (a, b)
+                                                              in zip(sents, spans, strict=True)]))
+        d = Document(id=f"t-{lang}", language=lang, text="\n".join(p.text for p in out), paragraphs=out)
+        d.sections = [Section("I", 1, "chapter", "I.", "", None, [p.number for p in out])]
+        return d
+
+    pair = DocumentPair(doc("zh", zh_sents), doc("en", en_sents) if en_sents else None)
+    if links:
+        pair.alignments = links
+    return pair
+
+
+def test_number_flags_against_aligned_english():
+    pair = _pair([["经费为 2 600 万美元。", "会议于 2009 年 6 月 30 日结束。"]],
+                 [["The cost was $25 million.", "The meeting ended on 30 June 2009."]],
+                 [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9), Alignment((1,), (1,), 0.9)])
+    flags = number_flags(pair.zh, build_links(pair))
+    assert [f.start for f in flags] == [4]
+    assert "25 million" in flags[0].message
+
+
+def test_count_in_words_against_listed_items():
+    para = Paragraph(1, "I", "委员会提出三项建议：(a) 加强协调；(b) 改进报告。")
+    para.items = [SubItem("(a)", "加强协调；", 10, 19), SubItem("(b)", "改进报告。", 19, 28)]
+    doc = Document(id="d", language="zh", text=para.text, paragraphs=[para])
+    flags = number_flags(doc, None)
+    assert len(flags) == 1 and flags[0].suggestion == "二"
+
+
+def test_glossary_variant_and_missing_official_rendering():
+    glossary = load_glossary()
+    undp = next(e for e in glossary.entries if e.en_short == "UNDP")
+    assert undp.variants
+    variant = undp.variants[0]
+    pair = _pair([[f"{variant}提供了支助。", "行政和预算问题咨询委员会审查了报告。"],
+                  ["该方案取得进展。"]],
+                 [["UNDP provided support.", "The Advisory Committee on Administrative and Budgetary Questions "
+                   "reviewed the report."], ["The Joint Inspection Unit made progress."]],
+                 [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((1,), (1,), 0.9, "paragraph"),
+                  Alignment((0,), (0,), 0.9), Alignment((1,), (1,), 0.9), Alignment((2,), (2,), 0.9)])
+    flags = term_flags(pair.zh, build_links(pair), glossary)
+    rules = sorted((f.evidence["rule"], f.index) for f in flags)
+    assert ("glossary_variant", 0) in rules
+    assert ("missing_official", 1) in rules  # Joint Inspection Unit not rendered
+    assert all(f.evidence["en_term"] != "Advisory Committee on Administrative and Budgetary Questions" for f in flags)
+
+
+def test_omission_and_addition_from_links():
+    pair = _pair([["第一句话在这里说明情况。", "这一句是译者多加的内容，没有原文。"]],
+                 [["The first sentence explains the situation here.", "A second English sentence that was "
+                   "never translated into Chinese at all."]],
+                 [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.8), Alignment((1,), (), 0.0),
+                  Alignment((), (1,), 0.0)])
+    flags = omission_flags(pair.zh, build_links(pair))
+    assert sorted(f.type for f in flags) == ["addition", "omission"]
+
+
+def test_stage_without_lm_sets_flags_risk_and_json():
+    config = load_config(None, {"stages.check.use_lm": False})
+    pair = _pair([["委员会的的报告,说明了情况。"], ["一切正常。"]], None)
+    Check(config)(pair)
+    types = sorted(f.type for f in pair.zh.flags)
+    assert types == ["form", "garbled"]
+    assert pair.zh.paragraphs[0].risk > 0 and pair.zh.paragraphs[1].risk == 0
+    data = flags_json(pair)
+    flag = data["flags"][0]
+    para = pair.zh.paragraphs[flag["index"]]
+    assert para.text[flag["start"]:flag["end"]] == flag["text"]
+    assert {"id", "type", "severity", "paragraph", "start", "end", "text", "message", "evidence"} <= set(flag)
+
+
+def test_finalise_drops_duplicates_and_respects_min_severity():
+    from pipeline.check import Raw
+
+    doc = Document(id="d", language="zh", text="abcdef", paragraphs=[Paragraph(1, None, "abcdef")])
+    raw = [Raw("form", "low", 0, 1, 2, "x"), Raw("form", "low", 0, 1, 2, "x"), Raw("number", "high", 0, 3, 4, "y")]
+    assert len(finalise(doc, raw, "low")) == 2
+    assert [f.type for f in finalise(doc, raw, "medium")] == ["number"]
+    doc.flags = finalise(doc, raw, "low")
+    set_risk(doc)
+    assert 0 < doc.risk <= 1
