@@ -43,8 +43,18 @@ class CachedLM:
     def __init__(self, lm: Any) -> None:
         self.lm = lm
         self.info = lm.info
-        self.cache: dict[tuple[str, str, int], Any] = {}
+        self.cache: dict[tuple, Any] = {}
         self.calls = 0
+
+    def totals(self, texts: list[str]) -> list[float]:
+        todo = [t for t in dict.fromkeys(texts) if ("totals", t) not in self.cache]
+        if todo:
+            self.calls += 1
+            values = self.lm.totals(todo) if hasattr(self.lm, "totals") else \
+                [self.lm.score(t).total_logprob for t in todo]
+            for t, v in zip(todo, values, strict=True):
+                self.cache[("totals", t)] = v
+        return [self.cache[("totals", t)] for t in texts]
 
     def score(self, text: str, context: str = "", top_k: int = 0) -> Any:
         key = (text, context, top_k)
@@ -254,12 +264,14 @@ def main() -> None:
     parser.add_argument("--accuracy-only", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="also list missed labels and false flags")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads for the models (0: all cores)")
     args = parser.parse_args()
     result: dict[str, Any] = {}
     if not args.speed_only:
         path = TEST_CORPUS if args.corpus == "test" else DEV_CORPUS
         seeds = [int(s) for s in args.seeds.split(",")]
-        result["accuracy"] = run_accuracy(path, seeds, verbose=args.verbose)
+        overrides = {"models.threads": args.threads} if args.threads else {}
+        result["accuracy"] = run_accuracy(path, seeds, overrides, verbose=args.verbose)
         print(json.dumps({k: v for k, v in result["accuracy"].items() if k not in
                           ("missed", "false_flags_on_corrupted", "clean_flags")}, ensure_ascii=False, indent=1))
     if not args.accuracy_only:

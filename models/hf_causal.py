@@ -143,6 +143,34 @@ class TransformersCausalLM:
             tokens.append(TokenScore(text[start:end], start, end, float(lp), alts))
         return ScoredText(text, tuple(tokens), self.info.name)
 
+    def totals(self, texts: list[str], batch_size: int = 16) -> list[float]:
+        """Total log-probability of each text (after the start token), several texts per forward pass.
+
+        Cheaper than ``score`` for many short texts: one pass reads the weights once for a whole batch.
+        ``batch_size`` counts texts; texts are sorted by length so padding stays small."""
+        import torch
+
+        from models.base import length_sorted_batches
+
+        encoded = [[self._start_id, *self.tokenizer.encode(t, add_special_tokens=False)] for t in texts]
+        out = [0.0] * len(texts)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self._start_id
+        for batch in length_sorted_batches([" " * len(e) for e in encoded], batch_size):
+            width = max(len(encoded[i]) for i in batch)
+            ids = torch.full((len(batch), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                ids[row, :len(encoded[i])] = torch.tensor(encoded[i])
+                mask[row, :len(encoded[i])] = 1
+            with self._lock, torch.inference_mode():
+                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+                picked = logp.gather(2, ids[:, 1:, None].to(self.device))[:, :, 0] * mask[:, 1:].to(self.device)
+                sums = picked.sum(dim=1).cpu().tolist()
+            for row, i in enumerate(batch):
+                out[i] = float(sums[row])
+        return out
+
     # -- Generator ----------------------------------------------------------------------------------
     def generate(self, messages: list[dict[str, str]], max_new_tokens: int = 256) -> str:
         import torch

@@ -148,33 +148,50 @@ class Check:
             for span in lm_spans(views, protected_spans(para.text), self.params):
                 candidates.append((span.score, index, span))
         candidates.sort(key=lambda c: -c[0])
+        # Re-score a window around each span as written, without it, and with the model's guess in its place;
+        # the window stays inside the sentence so the comparison is local; all windows go in one batch.
+        jobs: list[tuple[int, Any, list[str], list[str]]] = []
+        texts: list[str] = []
         for _, index, span in candidates[: self.settings.max_verify]:
             para = doc.paragraphs[index]
-            # Re-score a window around the span as written, without it, and with the model's guess in its
-            # place; the window stays inside the sentence so that the comparison is local and cheap.
             s0, s1 = _sentence_around(para, span.start, span.end)
             w0, w1 = max(s0, span.start - VERIFY_WINDOW), min(s1, span.end + VERIFY_WINDOW)
             window = para.text[w0:w1]
             a, b = span.start - w0, span.end - w0
-            original = lm.score(window).total_logprob
-            variants = {"": lm.score(window[:a] + window[b:]).total_logprob}
+            edits = [""]
             best = (span.suggestion or "").strip()
             if best and best != window[a:b]:
-                variants[best] = lm.score(window[:a] + best + window[b:]).total_logprob
-            garbled, edit, gain = verdict(original, variants, self.params)
+                edits.append(best)
+            jobs.append((index, span, edits, [window, *(window[:a] + e + window[b:] for e in edits)]))
+            texts.extend(jobs[-1][3])
+        totals = _totals(lm, texts)
+        pos = 0
+        for index, span, edits, variants_text in jobs:
+            scores = totals[pos:pos + len(variants_text)]
+            pos += len(variants_text)
+            garbled, edit, gain = verdict(scores[0], dict(zip(edits, scores[1:], strict=True)), self.params)
             if not garbled:
                 continue
             evidence = {"rule": "lm", "gain": round(gain, 2), **span.evidence}
             if links is not None:
                 evidence["english"] = _aligned_english(links, index, span.start)
             severity = "high" if gain >= 2 * self.params.verify_gain else "medium"
-            message = "garbled text: " + ("deleting it" if edit == "" else f"“{edit}”") + \
+            message = "garbled text: " + ("deleting it" if edit == "" else f"“{edit}” instead") + \
                 f" makes the sentence far more probable (+{gain:.1f} nats)"
             out.append(Raw("garbled", severity, index, span.start, span.end, message, evidence, suggestion=edit))
         return out
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
+
+def _totals(lm: Any, texts: list[str]) -> list[float]:
+    """Total log-probabilities, batched when the backend can (transformers), one by one otherwise."""
+    if not texts:
+        return []
+    if hasattr(lm, "totals"):
+        return lm.totals(texts)
+    return [lm.score(t).total_logprob for t in texts]
+
 
 def protected_spans(text: str) -> list[tuple[int, int]]:
     """Numbers, symbols, item markers and Latin words: never garbled, never terms."""
