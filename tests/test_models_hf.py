@@ -70,6 +70,17 @@ def test_hf_causal_lm_context_changes_scores(tiny_dir):
     assert plain.total_logprob != with_context.total_logprob
 
 
+def test_batched_totals_equal_one_by_one_scores(tiny_dir):
+    """totals() pads a batch; padding must not change any text's log-probability."""
+    from models.hf_causal import TransformersCausalLM
+
+    lm = TransformersCausalLM(str(tiny_dir[0]))
+    texts = ["会员国", "吁请会员国支持 UNDP 的工作。", "大会", "秘书长的报告载有建议"]
+    batched = lm.totals(texts, batch_size=3)
+    single = [lm.score(t).total_logprob for t in texts]
+    assert np.allclose(batched, single, atol=1e-3)
+
+
 def test_hf_generator_is_deterministic(tiny_dir):
     from models.hf_causal import TransformersCausalLM
 
