@@ -24,7 +24,7 @@ import argparse
 import json
 import statistics
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +40,19 @@ FAMILY = {"terminology": "term", "name": "term"}
 class CachedLM:
     """Wraps a LanguageModel so repeated texts (clean paragraphs shared by every seed) are scored once."""
 
-    def __init__(self, lm: Any) -> None:
+    def __init__(self, lm: Any, path: Path | None = None) -> None:
         self.lm = lm
         self.info = lm.info
         self.cache: dict[tuple, Any] = {}
         self.calls = 0
+        self.path = path
+        if path is not None and path.exists():
+            self.cache = json_to_cache(json.loads(path.read_text(encoding="utf-8")))
+
+    def save(self) -> None:
+        """Keep the scores for the next tuning run (plain JSON written by this script, never a pickle)."""
+        if self.path is not None:
+            self.path.write_text(json.dumps(cache_to_json(self.cache), ensure_ascii=False), encoding="utf-8")
 
     def totals(self, texts: list[str]) -> list[float]:
         todo = [t for t in dict.fromkeys(texts) if ("totals", t) not in self.cache]
@@ -62,6 +70,31 @@ class CachedLM:
             self.calls += 1
             self.cache[key] = self.lm.score(text, context=context, top_k=top_k)
         return self.cache[key]
+
+
+def cache_to_json(cache: dict[tuple, Any]) -> list:
+    rows = []
+    for key, value in cache.items():
+        if key[0] == "totals":
+            rows.append(["t", key[1], value])
+        else:
+            tokens = [[t.text, t.start, t.end, t.logprob, [list(a) for a in t.alternatives]] for t in value.tokens]
+            rows.append(["s", key[0], key[1], key[2], value.model, tokens])
+    return rows
+
+
+def json_to_cache(rows: list) -> dict[tuple, Any]:
+    from models.base import ScoredText, TokenScore
+
+    cache: dict[tuple, Any] = {}
+    for row in rows:
+        if row[0] == "t":
+            cache[("totals", row[1])] = row[2]
+        else:
+            _, text, context, top_k, model, tokens = row
+            cache[(text, context, top_k)] = ScoredText(text, tuple(
+                TokenScore(t[0], t[1], t[2], t[3], tuple(tuple(a) for a in t[4])) for t in tokens), model)
+    return cache
 
 
 def build_pair(c: Corrupted, title_zh: str, title_en: str) -> DocumentPair:
@@ -122,7 +155,8 @@ def _r(x: float | None) -> float | None:
 
 
 def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | None = None,
-                 baseline_threshold: float = 6.0, verbose: bool = False) -> dict[str, Any]:
+                 baseline_threshold: float = 6.0, verbose: bool = False, cache: Path | None = None,
+                 params: Any = None, keep_all: bool = False) -> dict[str, Any]:
     from models.catalog import get_embedder, get_language_model
     from pipeline.align import Align
     from pipeline.check import Check, flags_json, protected_spans
@@ -132,13 +166,17 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
     config = load_config(None, config_overrides or {})
     corpus = load_corpus(corpus_path)
     get_embedder(config)
-    lm = CachedLM(get_language_model(config))
+    lm = CachedLM(get_language_model(config), cache)
     import models.catalog as catalog
 
     original = catalog.get_language_model
     catalog.get_language_model = lambda _config: lm  # the check stage asks the catalog for its LM
     try:
         align, check = Align(config), Check(config)
+        if params is not None:
+            check.params = params
+        check.keep_all = keep_all
+        all_flags: list[dict] = []
         labels_by_type, tp_all, flags_all, found_all = Counter(), Counter(), Counter(), Counter()
         base_tp = base_flags = base_found = 0
         missed: list[dict] = []
@@ -165,6 +203,8 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
                 missed += [{**m, "doc": c.name, "seed": seed} for m in miss]
                 for f in flags:
                     t, _, _, _ = match([f], labels)
+                    all_flags.append({"doc": c.name, "seed": seed, "type": f["type"], "text": f["text"],
+                                      "evidence": f["evidence"], "true": bool(t)})
                     if not t:
                         false_flags.append({"doc": c.name, "seed": seed, "type": f["type"], "text": f["text"],
                                             "rule": f["evidence"].get("rule"), "message": f["message"]})
@@ -195,6 +235,7 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
                 clean_examples.append({"doc": doc["id"], "type": f.type, "text": f.text, "message": f.message})
     finally:
         catalog.get_language_model = original
+        lm.save()
     per_type = {}
     for t in ("garbled", "number", "terminology", "name", "omission", "addition", "form"):
         per_type[t] = prf(tp_all[t], flags_all[t], found_all[t], labels_by_type[t])
@@ -222,6 +263,7 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
         result["missed"] = missed
         result["false_flags_on_corrupted"] = false_flags
         result["clean_flags"] = clean_examples
+        result["all_flags"] = all_flags
     return result
 
 
@@ -264,6 +306,8 @@ def main() -> None:
     parser.add_argument("--accuracy-only", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="also list missed labels and false flags")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--keep-all", action="store_true", help="tuning: keep every verified LM span as a flag")
+    parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for the models (0: all cores)")
     args = parser.parse_args()
     result: dict[str, Any] = {}
@@ -271,9 +315,11 @@ def main() -> None:
         path = TEST_CORPUS if args.corpus == "test" else DEV_CORPUS
         seeds = [int(s) for s in args.seeds.split(",")]
         overrides = {"models.threads": args.threads} if args.threads else {}
-        result["accuracy"] = run_accuracy(path, seeds, overrides, verbose=args.verbose)
-        print(json.dumps({k: v for k, v in result["accuracy"].items() if k not in
-                          ("missed", "false_flags_on_corrupted", "clean_flags")}, ensure_ascii=False, indent=1))
+        result["accuracy"] = run_accuracy(path, seeds, overrides, verbose=args.verbose,
+                                          cache=Path(args.cache) if args.cache else None, keep_all=args.keep_all)
+        hidden = ("missed", "false_flags_on_corrupted", "clean_flags", "all_flags")
+        shown = {k: v for k, v in result["accuracy"].items() if k not in hidden}
+        print(json.dumps(shown, ensure_ascii=False, indent=1))
     if not args.accuracy_only:
         result["speed"] = run_speed(args.runs)
         print(json.dumps(result["speed"], indent=1))

@@ -71,6 +71,8 @@ class Check:
         self.config = config
         self.settings = config.stages.check
         self.params = LmParams()
+        self.keep_all = False
+        """Tuning only: keep every verified LM span as a flag, whatever its gain."""
         self._glossary: Glossary | None = None
 
     @property
@@ -169,10 +171,13 @@ class Check:
         for index, span, edits, variants_text in jobs:
             scores = totals[pos:pos + len(variants_text)]
             pos += len(variants_text)
-            garbled, edit, gain = verdict(scores[0], dict(zip(edits, scores[1:], strict=True)), self.params)
-            if not garbled:
+            garbled, edit, gain = verdict(scores[0], dict(zip(edits, scores[1:], strict=True)),
+                                          span.end - span.start, self.params)
+            if not garbled and not self.keep_all:
                 continue
-            evidence = {"rule": "lm", "gain": round(gain, 2), **span.evidence}
+            evidence = {"rule": "lm", "gain": round(gain, 2), "chars": span.end - span.start,
+                        "raw_gains": {e: round(v - scores[0], 2) for e, v in zip(edits, scores[1:], strict=True)},
+                        **span.evidence}
             if links is not None:
                 evidence["english"] = _aligned_english(links, index, span.start)
             severity = "high" if gain >= 2 * self.params.verify_gain else "medium"
@@ -240,6 +245,14 @@ def build_links(pair: DocumentPair) -> Links:
     for b, block in enumerate(zh_blocks):
         where += [(b, k) for k in range(max(1, len(block.paragraph.sentences)))]
     en_sents = sentence_texts(pair.en)
+    en_block_of: list[int] = []
+    for b, block in enumerate(en_blocks):
+        en_block_of += [b] * max(1, len(block.paragraph.sentences))
+    zh_of_en_block: dict[int, int] = {}
+    for a in pair.alignments:
+        if a.level == "paragraph" and a.src and a.src[-1] >= n_summary:
+            for j in a.tgt:
+                zh_of_en_block[j] = a.src[-1] - n_summary
     last: tuple[int | None, int | None] = (None, None)
     for a in pair.alignments:
         if a.level != "sentence":
@@ -253,8 +266,9 @@ def build_links(pair: DocumentPair) -> Links:
             links.sentence_links.append((b - n_summary, idx, en_texts, a.score))
             last = (b - n_summary, idx[-1])
         else:
-            for text in en_texts:
-                links.en_only.append((last[0], last[1], text, a.score))
+            for j, text in zip(a.tgt, en_texts, strict=True):
+                pidx = zh_of_en_block.get(en_block_of[j], last[0])
+                links.en_only.append((pidx, last[1] if pidx == last[0] else None, text, a.score))
     return links
 
 
@@ -307,7 +321,9 @@ def number_flags(doc: Document, links: Links | None) -> list[Raw]:
         hard_right = [x for x in right if not x.soft]
         whole = " ".join(links.en_paragraphs.get(index, []))
         for m in left:
-            if m.soft and not hard_right:
+            if m.soft and (not hard_right or m.key[1] <= 2):
+                continue  # 一项 / 两个 are "a" / "both" in English far more often than numbers
+            if num.date_parts_in(m, en_text):
                 continue
             elsewhere = any(num.keys_match(m.key, x.key) for x in num.en_mentions(whole)) if whole else False
             severity = "medium" if elsewhere or m.soft else "high"
@@ -411,10 +427,13 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
                 continue
             if any(v in zh for v in entry.variants):
                 continue  # already flagged as a variant
-            # The paragraph may render it in a neighbouring sentence (1-2 links the aligner split otherwise).
-            severity = "low" if any(form in whole_zh for form in entry.accepted) else "medium"
-            if severity == "low":
+            # The paragraph may render it in a neighbouring sentence (a link the aligner drew otherwise):
+            # only report when the paragraph renders it fewer times than its English names it.
+            en_count = len(entry.en_pattern().findall(" ".join(links.en_paragraphs.get(index, [])) or en))
+            zh_count = sum(whole_zh.count(form) for form in entry.accepted)
+            if zh_count >= max(1, en_count):
                 continue
+            severity = "medium" if zh_count == 0 else "low"
             out.append(Raw(entry.flag_type, severity, index, s0, s1,
                            f"the English names “{hit.group()}” but this sentence lacks its official rendering "
                            f"“{entry.zh}”",

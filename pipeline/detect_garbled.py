@@ -138,9 +138,14 @@ class LmParams:
     """... and at least this far below the model's best guess."""
     extend: float = 5.0
     """Neighbouring tokens at least this surprising join the span."""
-    max_tokens: int = 6
+    max_tokens: int = 3
     verify_gain: float = 6.0
-    """Deleting or replacing the span must raise the sentence log-probability by this much (nats)."""
+    """Deleting or replacing the span must raise the window's log-probability by this much (nats), after
+    the length charge below."""
+    char_cost: float = 6.0
+    """Nats charged per character an edit removes: deleting fluent text also raises the probability
+    (a shorter text has fewer tokens to pay for), so a deletion must beat what the removed characters
+    would cost if they were ordinary surprising words."""
 
 
 def lm_spans(tokens: list[TokenView], protected: Iterable[tuple[int, int]] = (),
@@ -172,13 +177,15 @@ def lm_spans(tokens: list[TokenView], protected: Iterable[tuple[int, int]] = (),
     return sorted(out, key=lambda s: s.start)
 
 
-def verdict(original: float, variants: dict[str, float], params: LmParams = LmParams()) -> tuple[bool, str, float]:
-    """Is a span garbled? ``original`` is the log-probability of the sentence as written; ``variants``
-    maps each edit ("" = delete, else the replacement text) to the log-probability after it. A span is
-    garbled when some edit makes the sentence far more probable. Returns (garbled, best edit, gain)."""
+def verdict(original: float, variants: dict[str, float], removed: int = 0,
+            params: LmParams = LmParams()) -> tuple[bool, str, float]:
+    """Is a span garbled? ``original`` is the log-probability of the window as written; ``variants``
+    maps each edit ("" = delete, else the replacement text) to the log-probability after it; ``removed``
+    is the span's length in characters. A span is garbled when some edit makes the window far more
+    probable than the characters it removes can explain. Returns (garbled, best edit, adjusted gain)."""
     if not variants:
         return False, "", 0.0
-    edit, best = max(variants.items(), key=lambda kv: kv[1])
-    gain = best - original
+    adjusted = {edit: lp - original - params.char_cost * max(0, removed - len(edit))
+                for edit, lp in variants.items()}
+    edit, gain = max(adjusted.items(), key=lambda kv: kv[1])
     return gain >= params.verify_gain, edit, gain
-

@@ -125,10 +125,14 @@ def _zh_small(text: str | None) -> int | None:
     return None if value is None else int(value)
 
 
+# Official names that contain a number the English writes differently (2019 冠状病毒病 = COVID-19).
+NUMBERED_NAMES = re.compile(r"2019\s*冠状病毒病|2019\s*新型冠状病毒")
+
+
 def zh_mentions(text: str) -> list[Mention]:
     """Number-like expressions in Chinese text, left to right, not overlapping."""
     out: list[Mention] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = [(m.start(), m.end()) for m in NUMBERED_NAMES.finditer(text)]
 
     def add(m: Mention) -> None:
         out.append(m)
@@ -316,6 +320,18 @@ def unmatched(src: list[Mention], tgt: list[Mention]) -> tuple[list[Mention], li
         else:
             free.remove(hit)
     return left, [tgt[j] for j in free]
+
+
+def date_parts_in(m: Mention, english: str) -> bool:
+    """Does English text name every part of a Chinese date somewhere (year, month name, day)? Ranges such
+    as “2021 年 2 月至 9 月” ↔ “between February and September 2021” split a date across the sentence."""
+    if m.key[0] != "date":
+        return False
+    _, y, mo, d = m.key
+    months = [name for name, k in MONTHS.items() if k == mo]
+    return ((y is None or re.search(rf"\b{y}\b", english) is not None)
+            and (mo is None or any(re.search(rf"\b{name}\b", english, re.IGNORECASE) for name in months))
+            and (d is None or re.search(rf"\b{d}\b", english) is not None))
 
 
 def describe(m: Mention) -> str:

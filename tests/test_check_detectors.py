@@ -114,11 +114,12 @@ def test_lm_spans_ignore_tokens_repeated_in_the_document():
     assert lm_spans([_view(0, 14, 10, han=False)]) == []
 
 
-def test_verdict_needs_a_large_gain():
-    params = LmParams(verify_gain=6.0)
-    assert verdict(-50.0, {"": -40.0}, params)[0]
-    assert not verdict(-50.0, {"": -47.0, "的": -46.0}, params)[0]
-    assert verdict(-50.0, {"": -60.0, "的": -43.0}, params)[1] == "的"
+def test_verdict_needs_a_large_gain_after_the_length_charge():
+    params = LmParams(verify_gain=6.0, char_cost=5.0)
+    assert verdict(-50.0, {"": -30.0}, 2, params)[0]  # +20 for two characters: 20 - 10 >= 6
+    assert not verdict(-50.0, {"": -30.0}, 4, params)[0]  # deleting four ordinary characters gains as much
+    assert not verdict(-50.0, {"": -47.0, "的": -46.0}, 1, params)[0]
+    assert verdict(-50.0, {"": -60.0, "的": -43.0}, 1, params)[1] == "的"
 
 
 # ------------------------------------------------------------------ stage-level, no models
