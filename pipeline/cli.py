@@ -59,6 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
         _common(p)
 
+    bat = sub.add_parser("batch", help="every document of a folder: one output folder each, index.html/.csv; "
+                         "resumable")
+    bat.add_argument("input_dir", help="folder of Chinese documents (English originals may sit beside them)")
+    bat.add_argument("--en-dir", default=None, metavar="DIR", help="folder of English originals (default: INPUT_DIR)")
+    bat.add_argument("--engine", choices=("local", "ray"), default="local",
+                     help="local worker processes (default) or a Ray cluster")
+    bat.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="worker processes or Ray actors, each loading the models once (default: 1)")
+    bat.add_argument("--ray-address", default=None, metavar="ADDR",
+                     help="Ray cluster to join (default: RAY_ADDRESS, else a local instance)")
+    bat.add_argument("--export-dataset", default=None, metavar="DIR",
+                     help="also write the aligned sentence pairs and flags as a Hugging Face dataset (Parquet)")
+    bat.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
+    _common(bat)
+
     sub.add_parser("stages", help="list the registered stages")
 
     models = sub.add_parser("models", help="list, verify or prepare the offline models")
@@ -133,6 +148,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         resolve_device("cuda")
     progress = _progress(args)
     started = time.perf_counter()
+    if args.command == "batch":
+        return _batch(args, config, progress)
     if args.command == "run":
         from pipeline.runner import run_pipeline
 
@@ -167,6 +184,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     if progress:
         progress(f"wrote {out} in {time.perf_counter() - started:.1f}s")
     return 0
+
+
+def _batch(args: argparse.Namespace, config, progress) -> int:
+    """``undoc batch``: exit 0 when every document is ok, BATCH_FAILED_EXIT when any failed."""
+    from pipeline.batch import run_batch
+
+    result = run_batch(args.input_dir, config, args.output, en_dir=args.en_dir, engine=args.engine,
+                       workers=args.workers, ray_address=args.ray_address, export_dir=args.export_dataset,
+                       progress=progress)
+    failed = len(result.failed)
+    print(f"undoc: batch: {len(result.records) - failed} ok, {failed} failed of {len(result.records)} "
+          f"({result.reused} skipped as current) in {result.seconds:.1f}s; index: {result.output_dir / 'index.html'}",
+          file=sys.stderr)
+    return result.exit_code
 
 
 def _warn_findings(out: Path) -> None:
