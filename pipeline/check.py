@@ -398,6 +398,8 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
                                    f"non-standard rendering of “{entry.en}”: use “{entry.zh}”",
                                    {"rule": "glossary_variant", "en_term": entry.en, "zh_rendering": variant,
                                     "standard": entry.zh, "source": entry.source}, suggestion=entry.zh))
+    doc.terms = [{"en_term": en_term, "zh_rendering": form, "count": n}
+                 for en_term, forms in used.items() for form, n in forms.items()]
     # inconsistency: the same English term rendered by both the standard form and a variant
     for en_term, forms in used.items():
         if len(forms) > 1:
