@@ -21,7 +21,7 @@ from pipeline import numbers as num
 from pipeline.align import blocks, sentence_texts
 from pipeline.config import Config
 from pipeline.detect_form import check_form
-from pipeline.detect_garbled import LmParams, TokenView, duplicates, lm_spans, rare_runs, verdict
+from pipeline.detect_garbled import LmParams, TokenView, duplicates, lm_spans, rare_runs, verdict, word_cover
 from pipeline.document import Document, DocumentPair, Flag, Paragraph
 from pipeline.glossary import Glossary, load_glossary
 from pipeline.sentences import _PROTECTED
@@ -148,7 +148,8 @@ class Check:
                                        counts.get(piece, 0) - 1 if len(piece) >= 2 else 0,
                                        bool(re.search(r"[\u4e00-\u9fff]", piece))))
             for span in lm_spans(views, protected_spans(para.text), self.params):
-                candidates.append((span.score, index, span))
+                if word_cover(para.text[span.start:span.end]) < self.params.max_word_cover:
+                    candidates.append((span.score, index, span))
         candidates.sort(key=lambda c: -c[0])
         # Re-score a window around each span as written, without it, and with the model's guess in its place;
         # the window stays inside the sentence so the comparison is local; all windows go in one batch.
@@ -417,22 +418,23 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
             continue
         s0, s1 = para.sentences[sidx[0]].start, para.sentences[sidx[-1]].end
         zh = para.text[s0:s1]
+        zh_tight = re.sub(r"\s+", "", zh)
         en = " ".join(en_texts)
-        whole_zh = para.text
+        whole_zh = re.sub(r"\s+", "", para.text)
         hits = [(entry, hit) for entry, pattern in patterns if (hit := pattern.search(en))]
         # "Republic of Korea" inside "Democratic People's Republic of Korea" is not a mention of its own.
         spans = [(h.start(), h.end()) for _, h in hits]
         for entry, hit in hits:
             if any(s <= hit.start() and hit.end() <= e and (s, e) != (hit.start(), hit.end()) for s, e in spans):
                 continue
-            if any(form in zh for form in entry.accepted):
+            if any(form.replace(" ", "") in zh_tight for form in entry.accepted):
                 continue
             if any(v in zh for v in entry.variants):
                 continue  # already flagged as a variant
             # The paragraph may render it in a neighbouring sentence (a link the aligner drew otherwise):
             # only report when the paragraph renders it fewer times than its English names it.
             en_count = len(entry.en_pattern().findall(" ".join(links.en_paragraphs.get(index, [])) or en))
-            zh_count = sum(whole_zh.count(form) for form in entry.accepted)
+            zh_count = sum(whole_zh.count(form.replace(" ", "")) for form in entry.accepted)
             if zh_count >= max(1, en_count):
                 continue
             severity = "medium" if zh_count == 0 else "low"

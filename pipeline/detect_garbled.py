@@ -54,24 +54,33 @@ def word_logfreq(word: str) -> float:
 
 def duplicates(text: str, protected: Iterable[tuple[int, int]] = ()) -> list[Span]:
     """Doubled characters or words that are not themselves words (的的 yes, 常常 no)."""
+    import jieba
+
     freq, _ = _jieba_freq()
     guard = list(protected)
     out = []
+    bounds: list[tuple[int, int]] = []
+    pos = 0
+    for w in jieba.lcut(text, HMM=False):
+        if len(w) > 1:
+            bounds.append((pos, pos + len(w)))
+        pos += len(w)
     for m in _DUP.finditer(text):
         unit, doubled = m.group(1), m.group()
         if _inside(m.start(), m.end(), guard):
             continue
         if freq.get(doubled, 0) > 0 or (len(unit) == 1 and unit in NORMAL_DOUBLES):
             continue
-        # A word followed by a word that starts with the same characters (研究究竟) is not a doubling
-        # when the second copy belongs to a longer word.
-        tail = text[m.end():m.end() + 2]
-        if len(unit) == 1 and tail and freq.get(unit + tail[:1], 0) > 1000 and freq.get(unit * 2, 0) == 0 \
-                and freq.get(text[m.start() - 1:m.start() + 1], 0) > 1000:
+        # 会员国国家: the first copy ends one word and the second starts the next, not a doubling.
+        if _in_long_word(m.start(), bounds) and _in_long_word(m.start() + len(unit), bounds):
             continue
         out.append(Span(m.start() + len(unit), m.end(), 5.0, "duplicate",
                         {"unit": unit}, suggestion=""))
     return out
+
+
+def _in_long_word(offset: int, bounds: list[tuple[int, int]]) -> bool:
+    return any(s <= offset < e for s, e in bounds)
 
 
 def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -139,10 +148,13 @@ class LmParams:
     extend: float = 5.0
     """Neighbouring tokens at least this surprising join the span."""
     max_tokens: int = 3
-    verify_gain: float = 6.0
+    max_word_cover: float = 0.5
+    """Spans whose characters are mostly dictionary words of two or more characters are left alone:
+    inserted or swapped characters break words apart, unusual but correct wording does not."""
+    verify_gain: float = 3.0
     """Deleting or replacing the span must raise the window's log-probability by this much (nats), after
     the length charge below."""
-    char_cost: float = 6.0
+    char_cost: float = 7.0
     """Nats charged per character an edit removes: deleting fluent text also raises the probability
     (a shorter text has fewer tokens to pay for), so a deletion must beat what the removed characters
     would cost if they were ordinary surprising words."""
@@ -175,6 +187,16 @@ def lm_spans(tokens: list[TokenView], protected: Iterable[tuple[int, int]] = (),
                         {"surprisal": round(max(tokens[k].surprisal for k in range(lo, hi + 1)), 2),
                          "gap": round(t.gap, 2), "tokens": hi - lo + 1}, suggestion=t.best))
     return sorted(out, key=lambda s: s.start)
+
+
+def word_cover(text: str) -> float:
+    """Share of ``text``'s characters inside jieba dictionary words of two or more characters."""
+    import jieba
+
+    text = text.strip()
+    if not text:
+        return 1.0
+    return sum(len(w) for w in jieba.lcut(text, HMM=False) if len(w) > 1) / len(text)
 
 
 def verdict(original: float, variants: dict[str, float], removed: int = 0,

@@ -215,3 +215,19 @@ def test_finalise_drops_duplicates_and_respects_min_severity():
     doc.flags = finalise(doc, raw, "low")
     set_risk(doc)
     assert 0 < doc.risk <= 1
+
+
+def test_month_ranges_match_english_month_names():
+    zh = num.zh_mentions("2021 年 2 月至 9 月")
+    assert [m.key for m in zh] == [("date", 2021, 2, None), ("date", None, 9, None)]
+    left, _ = num.unmatched(zh, num.en_mentions("between February and September 2021"))
+    assert all(num.date_parts_in(m, "between February and September 2021") for m in left)
+
+
+def test_word_boundary_doubles_are_not_duplicates():
+    # 会员国 + 国家: the two 国 belong to different words
+    assert duplicates("各会员国国家报告") == []
+
+
+def test_numbered_names_are_not_numbers():
+    assert num.zh_mentions("2019 冠状病毒病大流行") == []
