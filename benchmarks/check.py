@@ -306,7 +306,8 @@ def main() -> None:
     parser.add_argument("--accuracy-only", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="also list missed labels and false flags")
     parser.add_argument("--out", default=None)
-    parser.add_argument("--keep-all", action="store_true", help="tuning: keep every verified LM span as a flag")
+    parser.add_argument("--keep-all", action="store_true",
+                        help="tuning: verify every LM candidate (no cap) and keep each as a flag, whatever its gain")
     parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for the models (0: all cores)")
     args = parser.parse_args()
@@ -315,6 +316,8 @@ def main() -> None:
         path = TEST_CORPUS if args.corpus == "test" else DEV_CORPUS
         seeds = [int(s) for s in args.seeds.split(",")]
         overrides = {"models.threads": args.threads} if args.threads else {}
+        if args.keep_all:
+            overrides["stages.check.max_verify"] = 1000
         result["accuracy"] = run_accuracy(path, seeds, overrides, verbose=args.verbose,
                                           cache=Path(args.cache) if args.cache else None, keep_all=args.keep_all)
         hidden = ("missed", "false_flags_on_corrupted", "clean_flags", "all_flags")

@@ -21,7 +21,16 @@ from pipeline import numbers as num
 from pipeline.align import blocks, sentence_texts
 from pipeline.config import Config
 from pipeline.detect_form import check_form
-from pipeline.detect_garbled import LmParams, TokenView, duplicates, lm_spans, rare_runs, verdict, word_cover
+from pipeline.detect_garbled import (
+    LmParams,
+    TokenView,
+    duplicates,
+    lm_spans,
+    rare_runs,
+    verdict,
+    word_cover,
+    word_spans,
+)
 from pipeline.document import Document, DocumentPair, Flag, Paragraph
 from pipeline.glossary import Glossary, load_glossary
 from pipeline.sentences import _PROTECTED
@@ -147,8 +156,12 @@ class Check:
                 views.append(TokenView(tok.start, tok.end, -tok.logprob, best[1] - tok.logprob, best[0],
                                        counts.get(piece, 0) - 1 if len(piece) >= 2 else 0,
                                        bool(re.search(r"[\u4e00-\u9fff]", piece))))
+            words = word_spans(para.text)
             for span in lm_spans(views, protected_spans(para.text), self.params):
-                if word_cover(para.text[span.start:span.end]) < self.params.max_word_cover:
+                piece = para.text[span.start:span.end].strip()
+                if len(piece) >= 2 and counts.get(piece, 0) >= 2:
+                    continue  # recurs in the document: a name or abbreviation, not an accident
+                if word_cover(span.start, span.end, words) < self.params.max_word_cover:
                     candidates.append((span.score, index, span))
         candidates.sort(key=lambda c: -c[0])
         # Re-score a window around each span as written, without it, and with the model's guess in its place;

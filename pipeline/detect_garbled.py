@@ -189,14 +189,23 @@ def lm_spans(tokens: list[TokenView], protected: Iterable[tuple[int, int]] = (),
     return sorted(out, key=lambda s: s.start)
 
 
-def word_cover(text: str) -> float:
-    """Share of ``text``'s characters inside jieba dictionary words of two or more characters."""
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of the jieba dictionary words (no HMM) of two or more characters in ``text``."""
     import jieba
 
-    text = text.strip()
-    if not text:
+    out, pos = [], 0
+    for w in jieba.lcut(text, HMM=False):
+        if len(w) > 1:
+            out.append((pos, pos + len(w)))
+        pos += len(w)
+    return out
+
+
+def word_cover(start: int, end: int, words: list[tuple[int, int]]) -> float:
+    """Share of the characters [start, end) that lie inside dictionary words of the segmented paragraph."""
+    if end <= start:
         return 1.0
-    return sum(len(w) for w in jieba.lcut(text, HMM=False) if len(w) > 1) / len(text)
+    return sum(1 for i in range(start, end) if any(s <= i < e for s, e in words)) / (end - start)
 
 
 def verdict(original: float, variants: dict[str, float], removed: int = 0,
