@@ -159,7 +159,9 @@ class Check:
             words = word_spans(para.text)
             for span in lm_spans(views, protected_spans(para.text), self.params):
                 piece = para.text[span.start:span.end].strip()
-                if len(piece) >= 2 and counts.get(piece, 0) >= 2:
+                if len(piece) < self.params.min_chars:
+                    continue
+                if counts.get(piece, 0) >= 2:
                     continue  # recurs in the document: a name or abbreviation, not an accident
                 if word_cover(span.start, span.end, words) < self.params.max_word_cover:
                     candidates.append((span.score, index, span))

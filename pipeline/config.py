@@ -133,12 +133,12 @@ class CheckConfig:
 @dataclass(frozen=True)
 class SummarizeConfig:
     method: str = "extractive"
-    """extractive (sentence centrality over embeddings, with redundancy removal and cues) or abstractive
-    (the Generator, per section, each sentence checked; about 100 times slower on a CPU)."""
-    similarity: str = "embedding"
-    """What extractive centrality compares: "embedding" (the configured embedder), "tfidf" (character
-    bigrams / words; no model, a fraction of a second) or "mixed" (both, similarities averaged)."""
-    position_by_part: bool = True
+    """extractive (sentence centrality, redundancy removal, lead/heading/form cues) or abstractive (the
+    Generator, per section, each sentence checked; far slower on a CPU, see benchmarks/results/summarize.json)."""
+    similarity: str = "tfidf"
+    """What extractive centrality compares: "tfidf" (character bigrams / words; no model, under a second;
+    measured best), "embedding" (the configured embedder) or "mixed" (both, similarities averaged)."""
+    position_by_part: bool = False
     """Extractive: the lead cue counts paragraphs from the start of each chapter (executive summary) or
     subsection (a chapter's summary), not only from the start of the whole scope."""
     executive_chars_zh: int = 200
@@ -153,11 +153,16 @@ class SummarizeConfig:
     """At most this many sentences per section summary (about a third of a short section's)."""
     section_max_chars_zh: int = 320
     section_max_words_en: int = 130
-    translate_missing_english: bool = True
+    translate_missing_english: bool = False
     """Without an English original, render the Chinese executive summary in English with the Generator
-    (marked machine-translated; each sentence grounding-checked)."""
+    (marked machine-translated; each sentence grounding-checked). Off by default: on 2 CPU cores it takes
+    15-60 s per sentence with the default 0.5B model, far over the stage's time budget, and the model's
+    English is poor (see benchmarks/results/summarize.json)."""
     translate_sections: bool = False
-    """Also render every section summary in English that way (about 10 s per section on 2 CPU cores)."""
+    """With ``translate_missing_english``, also render every section summary in English that way."""
+    min_translation_similarity: float = 0.45
+    """A machine translation whose cross-lingual embedding similarity to its Chinese sentence is lower is
+    taken for a translation of something else and redone, then dropped (0 turns the check off)."""
     position_weight: float = 0.35
     """Extractive: weight of the lead cue (early paragraph, first sentence of a paragraph)."""
     heading_weight: float = 0.35
@@ -167,6 +172,11 @@ class SummarizeConfig:
     """Extractive: weight of the penalty for sentences that cannot stand alone (list lead-ins, fragments)."""
     redundancy: float = 0.3
     """Extractive: MMR weight of the similarity to sentences already chosen."""
+    coverage_weight: float = 0.0
+    """Extractive: penalty for a second sentence from the same chapter (executive summary) or subsection
+    (a chapter's summary), so that summaries cover the parts of what they summarise."""
+    length_weight: float = 0.5
+    """Extractive: penalty for sentences far longer than the median of their scope (they eat the budget)."""
     chunk_sentences: int = 400
     """Extractive: scopes with more sentences are ranked in chunks first, then among the chunks' picks."""
     chunk_tokens: int = 1500
@@ -194,7 +204,11 @@ class SummarizeConfig:
                 raise ConfigError(f"'{name}' is {getattr(self, name)}; it must be 1 or more")
         if self.regenerate < 0:
             raise ConfigError(f"'regenerate' is {self.regenerate}; it must be 0 or more")
-        for name in ("position_weight", "heading_weight", "form_weight", "redundancy"):
+        if not 0.0 <= self.min_translation_similarity <= 1.0:
+            raise ConfigError(f"'min_translation_similarity' is {self.min_translation_similarity}; it must be "
+                              "between 0 and 1")
+        for name in ("position_weight", "heading_weight", "form_weight", "redundancy", "coverage_weight",
+                     "length_weight"):
             if not 0.0 <= getattr(self, name) <= 5.0:
                 raise ConfigError(f"'{name}' is {getattr(self, name)}; it must be between 0 and 5")
 

@@ -148,6 +148,8 @@ class LmParams:
     extend: float = 5.0
     """Neighbouring tokens at least this surprising join the span."""
     max_tokens: int = 3
+    min_chars: int = 2
+    """Single-character spans are too often a correct but unexpected word choice to report."""
     max_word_cover: float = 0.5
     """Spans whose characters are mostly dictionary words of two or more characters are left alone:
     inserted or swapped characters break words apart, unusual but correct wording does not."""

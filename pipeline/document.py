@@ -136,12 +136,32 @@ class Flag:
 
 @dataclass
 class Summary:
+    """A summary of one section (``section`` its id) or of the whole body (``section`` None, ``kind``
+    "executive"). ``text`` shows every sentence followed by its paragraph citation; ``sentences`` and
+    ``citations`` hold them apart. ``paragraphs`` are the numbers of the cited paragraphs."""
+
     section: str | None
     language: str
     text: str
     method: str
     paragraphs: list[int] = field(default_factory=list)
     machine_translated: bool = False
+    kind: str = "section"
+    sentences: list[str] = field(default_factory=list)
+    citations: list[list[int]] = field(default_factory=list)
+    """Per sentence, the positions in ``Document.paragraphs`` it draws on, in the document the summary
+    was made from (the Chinese one when ``machine_translated``)."""
+    checked: list[list[str]] = field(default_factory=list)
+    """Per sentence, the numbers, dates, symbols and UN bodies it names; each was found in its citations."""
+    generated: int = 0
+    """Candidate sentences the grounding check saw (every attempt counts)."""
+    failed: int = 0
+    """Candidates that failed the check (a name or number not in the cited paragraphs)."""
+    dropped: int = 0
+    """Sentences left out because they failed, after any regeneration."""
+    regenerated: int = 0
+    """Times the Generator was asked again after a failure."""
+    seconds: float = 0.0
 
 
 @dataclass
@@ -163,6 +183,9 @@ class Document:
     stages: list[str] = field(default_factory=list)
     risk: float | None = None
     """Overall risk 0..1 set by the check stage (None: not checked)."""
+    terms: list[dict[str, Any]] = field(default_factory=list)
+    """Glossary terms found by the check stage: {"en_term", "zh_rendering", "count"} for every rendering used
+    (standard or not), so that a batch can compare renderings across documents."""
     schema_version: int = SCHEMA_VERSION
 
     def paragraph(self, number: int) -> Paragraph | None:
