@@ -198,8 +198,10 @@ _EN_PATTERN = re.compile(
     rf"(?P<date>\b(?P<d>\d{{1,2}})\s+(?P<mon>{'|'.join(m.capitalize() for m in MONTHS)})(?:\s+(?P<y>(?:19|20)\d\d))?\b)"
     rf"|(?P<my>\b(?P<mon2>{'|'.join(m.capitalize() for m in MONTHS)})\s+(?P<y2>(?:19|20)\d\d)\b)"
     rf"|(?P<cord>\b(?P<ct>{'|'.join(EN_TENS)})[\s-](?P<co>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b)"
-    rf"|(?P<frac>\b(?P<fn>one|two|three|four|five|a|an)[\s-]+(?P<fd>half|halves|thirds?|quarters?|fourths?|fifths?"
-    rf"|sixths?|tenths?)\b)"
+    rf"|(?P<frac>\b(?:(?P<fn>one|two|three|four|five)[\s-]+(?P<fd>half|halves|thirds?|quarters?|fourths?|fifths?"
+    rf"|sixths?|tenths?)|(?P<fa>a|an)\s+(?P<fda>half|third|quarter))\b)"
+    rf"|(?P<ratio>\b(?P<rn>one|two|three|four|five|\d{{1,2}})\s+in\s+(?P<rd>two|three|four|five|six|seven|eight|nine|ten"
+    rf"|\d{{1,3}})\b)"
     rf"|(?P<num>(?<![\w.])(?P<cur>[$€£]\s?)?(?P<nv>{_ARABIC})(?P<ord>st|nd|rd|th)?(?P<scale>\s+(?:million|billion|"
     rf"trillion|thousand))?(?P<pc>\s*(?:%|per\s*cent|percent))?)"
     rf"|(?P<word>\b(?P<wv>(?:{_EN_WORDS})(?:[\s-]+(?:{_EN_WORDS}))?)(?P<wscale>\s+(?:hundred|thousand|million|"
@@ -248,9 +250,14 @@ def en_mentions(text: str) -> list[Mention]:
             value = EN_TENS[m.group("ct").lower()] + EN_ORDINALS[m.group("co").lower()]
             add(Mention("number", ("number", float(value)), m.start(), m.end(), m.group(), soft=True))
         elif m.group("frac"):
-            n = m.group("fn").lower()
-            num = 1 if n in ("a", "an", "one") else EN_SMALL[n]
-            den = EN_FRACTIONS[m.group("fd").lower()]
+            n = (m.group("fn") or "one").lower()
+            num = EN_SMALL[n]
+            den = EN_FRACTIONS[(m.group("fd") or m.group("fda")).lower()]
+            add(Mention("fraction", ("fraction", round(num / den, 6)), m.start(), m.end(), m.group()))
+        elif m.group("ratio"):  # "one in five" = 五分之一
+            rn, rd = m.group("rn").lower(), m.group("rd").lower()
+            num = float(rn) if rn.isdigit() else EN_SMALL[rn]
+            den = float(rd) if rd.isdigit() else EN_SMALL[rd]
             add(Mention("fraction", ("fraction", round(num / den, 6)), m.start(), m.end(), m.group()))
         elif m.group("num"):
             value = float(re.sub(r"[ ,\u00a0\u2009]", "", m.group("nv")))

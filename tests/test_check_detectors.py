@@ -231,3 +231,8 @@ def test_word_boundary_doubles_are_not_duplicates():
 
 def test_numbered_names_are_not_numbers():
     assert num.zh_mentions("2019 冠状病毒病大流行") == []
+
+
+def test_english_ratios_and_ordinals_are_not_confused_with_fractions():
+    assert [m.key for m in num.en_mentions("one in five users")] == [("fraction", 0.2)]
+    assert [m.key for m in num.en_mentions("a fourth revision")] == [("number", 4.0)]
