@@ -241,7 +241,7 @@ class StagesConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    stages: tuple[str, ...] = ("ingest", "segment", "align")
+    stages: tuple[str, ...] = ("ingest", "segment", "align", "check", "summarize", "report")
     device: str = "auto"
 
 

@@ -134,7 +134,7 @@ def test_unrelated_english_is_a_mismatch_with_a_warning(tmp_path, capsys):
     other = "\n\n".join(f"{p['number']}. " + " ".join(p["en"]) for p in corpus[3]["paragraphs"])
     en = tmp_path / "other.txt"
     en.write_text("Summary\n\nAn unrelated report.\n\nI. Introduction\n\n" + other + "\n", encoding="utf-8")
-    code = main(["run", str(ZH), "--en", str(en), "-o", str(tmp_path / "out")])
+    code = main(["run", str(ZH), "--en", str(en), "--config", "fast", "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 0
     assert "warning: the English file does not look like the original" in err

@@ -13,12 +13,15 @@ from tests.conftest import EXAMPLE, SEGMENT_DATA
 
 
 def test_run_writes_document_and_run_record(tmp_path, capsys):
-    assert main(["run", str(EXAMPLE), "-o", str(tmp_path)]) == 0
+    # the fast config runs every stage without the language model (model-free suite)
+    assert main(["run", str(EXAMPLE), "--config", "fast", "-o", str(tmp_path)]) == 0
     out = tmp_path / EXAMPLE.stem
     data = json.loads((out / "document.json").read_text(encoding="utf-8"))
     assert len(data["paragraphs"]) == 73
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert record["config"]["run"]["stages"] == ["ingest", "segment", "align"]
+    assert record["config"]["run"]["stages"] == ["ingest", "segment", "align", "check", "summarize", "report"]
+    for name in ("flags.json", "summaries.json", "summaries.md", "report.html", "report.md"):
+        assert (out / name).stat().st_size > 0, name
     assert record["models"]["versions"]["jieba"] == "0.42.1"
     assert record["models"]["lm"]["sha256"]
     err = capsys.readouterr().err
@@ -27,7 +30,7 @@ def test_run_writes_document_and_run_record(tmp_path, capsys):
 
 def test_run_with_english_writes_both(tmp_path):
     zh, en = SEGMENT_DATA / "zh_report.txt", SEGMENT_DATA / "en_report.txt"
-    assert main(["-q", "run", str(zh), "--en", str(en), "-o", str(tmp_path)]) == 0
+    assert main(["-q", "run", str(zh), "--en", str(en), "--config", "fast", "-o", str(tmp_path)]) == 0
     en_doc = json.loads((tmp_path / "zh_report" / "document.en.json").read_text(encoding="utf-8"))
     assert en_doc["language"] == "en" and len(en_doc["paragraphs"]) == 28
 
