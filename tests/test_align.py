@@ -81,7 +81,7 @@ def _pair(tmp_path, zh_text=None, en_text=None):
     zh.write_text(zh_text or ZH.read_text(encoding="utf-8"), encoding="utf-8")
     en.write_text(en_text or EN.read_text(encoding="utf-8"), encoding="utf-8")
     config = load_config(overrides={"run.device": "cpu"})
-    return process_pair(zh, config, en)
+    return process_pair(zh, config, en, stages=["ingest", "segment", "align"])
 
 
 def test_missing_english_paragraph_is_reported(tmp_path):
