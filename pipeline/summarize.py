@@ -144,8 +144,9 @@ class Summarize:
         length = sum(text_length(x, language) for x in draft.sentences)
         low = s.executive_min_chars_zh if language == "zh" else s.executive_min_words_en
         if length < low:
-            log.info("summarize: the %s executive summary has %d %s, under the %d asked for (the body is short or "
-                     "its sentences long)", language, length, "characters" if language == "zh" else "words", low)
+            log.info("summarize: the %s executive summary has %d %s, under the %d asked for (a short body, long "
+                     "sentences, or a terse Generator)", language, length,
+                     "characters" if language == "zh" else "words", low)
 
     def _translate(self, zh_dt: DocText, zh: dict[str | None, Summary],
                    zh_scopes: list[Scope]) -> dict[str | None, Summary]:

@@ -161,8 +161,8 @@ def _en_shaped_bodies(text: str, taken: list[tuple[int, int]]) -> list[tuple[int
             words = words[1:]
         if len([w for w in words if w[:1].isupper()]) < 2:
             continue
-        if any(s < m.end() and start < e for s, e in taken):
-            continue
+        if any(s <= start and m.end() <= e for s, e in taken):
+            continue  # a listed name (or a date) covers it all; a listed name inside it does not vouch for it
         out.append((start, m.end()))
     for m in _EN_ACRONYM.finditer(text):
         if _ROMAN.match(m.group(0)) or any(s < m.end() and m.start() < e for s, e in taken + out):
@@ -239,15 +239,13 @@ def extract_entities(text: str, language: str) -> list[Entity]:
 
 
 def evidence(text: str, language: str) -> Evidence:
-    """Index one paragraph: every number in it (dates and symbols included, scaled variants added), its
-    dates (with year-month prefixes), symbols, listed bodies, and the flat text."""
+    """Index one paragraph: its numbers (scaled variants added; a date's year, month and day included;
+    digits inside symbols not), dates (with year-month prefixes), symbols, listed bodies, and the flat text."""
     ev = Evidence({language}, {language: flatten(text)})
-    for m in _NUMBER.finditer(text):
+    # digits inside a symbol are not numbers of their own: "2006/07" does not support "2006"
+    masked = _SYMBOL.sub(lambda m: " " * len(m.group(0)), text)
+    for m in _NUMBER.finditer(masked):
         ev.numbers.update(_number_keys(m.group(1), m.group(2)))
-    for m in re.finditer(r"\d+", text):
-        key = canonical_number(m.group(0))
-        if key is not None:
-            ev.numbers.add(key)
     pattern = _CN_NUMBER if language == "zh" else _EN_WORD
     for m in pattern.finditer(text):
         value = cn_numeral_to_int(m.group(0)) if language == "zh" else _EN_NUMBER_WORDS[m.group(0).lower()]
