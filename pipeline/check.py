@@ -195,7 +195,7 @@ class Check:
                         "raw_gains": {e: round(v - scores[0], 2) for e, v in zip(edits, scores[1:], strict=True)},
                         **span.evidence}
             if links is not None:
-                evidence["english"] = _aligned_english(links, index, span.start)
+                evidence["english"] = _aligned_english(links, doc.paragraphs[index], index, span.start)
             severity = "high" if gain >= 2 * self.params.verify_gain else "medium"
             message = "garbled text: " + ("deleting it" if edit == "" else f"“{edit}” instead") + \
                 f" makes the sentence far more probable (+{gain:.1f} nats)"
@@ -288,11 +288,16 @@ def build_links(pair: DocumentPair) -> Links:
     return links
 
 
-def _aligned_english(links: Links, index: int, offset: int) -> str | None:
-    for pidx, _sidx, en, _score in links.sentence_links:
+def _aligned_english(links: Links, para: Paragraph, index: int, offset: int) -> str | None:
+    """The English linked to the Chinese sentence that holds ``offset`` (the paragraph's first link otherwise)."""
+    sentence = _sentence_index(para, offset)
+    first = None
+    for pidx, sidx, en, _score in links.sentence_links:
         if pidx == index:
-            return " ".join(en)
-    return None
+            if sentence in sidx:
+                return " ".join(en)
+            first = first if first is not None else " ".join(en)
+    return first
 
 
 # ---------------------------------------------------------------------------------------------------- form
@@ -436,10 +441,10 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
         zh_tight = re.sub(r"\s+", "", zh)
         en = " ".join(en_texts)
         whole_zh = re.sub(r"\s+", "", para.text)
-        hits = [(entry, hit) for entry, pattern in patterns if (hit := pattern.search(en))]
+        hits = [(entry, pattern, hit) for entry, pattern in patterns if (hit := pattern.search(en))]
         # "Republic of Korea" inside "Democratic People's Republic of Korea" is not a mention of its own.
-        spans = [(h.start(), h.end()) for _, h in hits]
-        for entry, hit in hits:
+        spans = [(h.start(), h.end()) for _, _, h in hits]
+        for entry, pattern, hit in hits:
             if any(s <= hit.start() and hit.end() <= e and (s, e) != (hit.start(), hit.end()) for s, e in spans):
                 continue
             if any(form.replace(" ", "") in zh_tight for form in entry.accepted):
@@ -448,7 +453,7 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
                 continue  # already flagged as a variant
             # The paragraph may render it in a neighbouring sentence (a link the aligner drew otherwise):
             # only report when the paragraph renders it fewer times than its English names it.
-            en_count = len(entry.en_pattern().findall(" ".join(links.en_paragraphs.get(index, [])) or en))
+            en_count = len(pattern.findall(" ".join(links.en_paragraphs.get(index, [])) or en))
             zh_count = sum(whole_zh.count(form.replace(" ", "")) for form in entry.accepted)
             if zh_count >= max(1, en_count):
                 continue

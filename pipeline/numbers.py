@@ -66,6 +66,21 @@ def _symbol_key(text: str) -> tuple:
     return ("symbol", re.sub(r"\s+", "", text).rstrip(".").upper())
 
 
+def _symbols_and_periods(text: str, taken: list[tuple[int, int]]) -> list[Mention]:
+    """Document/resolution symbols and fiscal periods (written alike in both languages); their spans are
+    appended to ``taken`` so that the language-specific patterns skip them."""
+    out = []
+    for m in _SYMBOL.finditer(text):
+        out.append(Mention("symbol", _symbol_key(m.group()), m.start(), m.end(), m.group()))
+        taken.append((m.start(), m.end()))
+    for m in _FISCAL.finditer(text):
+        if not _overlaps(m.start(), m.end(), taken):
+            out.append(Mention("period", ("period", int(m.group(1)), int(m.group(2))), m.start(), m.end(),
+                               m.group()))
+            taken.append((m.start(), m.end()))
+    return out
+
+
 # ----------------------------------------------------------------------------- Chinese
 
 def parse_zh_numeral(text: str) -> int | None:
@@ -131,18 +146,13 @@ NUMBERED_NAMES = re.compile(r"2019\s*冠状病毒病|2019\s*新型冠状病毒")
 
 def zh_mentions(text: str) -> list[Mention]:
     """Number-like expressions in Chinese text, left to right, not overlapping."""
-    out: list[Mention] = []
     taken: list[tuple[int, int]] = [(m.start(), m.end()) for m in NUMBERED_NAMES.finditer(text)]
+    out = _symbols_and_periods(text, taken)
 
     def add(m: Mention) -> None:
         out.append(m)
         taken.append((m.start, m.end))
 
-    for m in _SYMBOL.finditer(text):
-        add(Mention("symbol", _symbol_key(m.group()), m.start(), m.end(), m.group()))
-    for m in _FISCAL.finditer(text):
-        if not _overlaps(m.start(), m.end(), taken):
-            add(Mention("period", ("period", int(m.group(1)), int(m.group(2))), m.start(), m.end(), m.group()))
     for m in _ZH_PATTERN.finditer(text):
         if _overlaps(m.start(), m.end(), taken):
             continue
@@ -224,18 +234,13 @@ def _en_word_value(text: str) -> float | None:
 
 
 def en_mentions(text: str) -> list[Mention]:
-    out: list[Mention] = []
     taken: list[tuple[int, int]] = []
+    out = _symbols_and_periods(text, taken)
 
     def add(m: Mention) -> None:
         out.append(m)
         taken.append((m.start, m.end))
 
-    for m in _SYMBOL.finditer(text):
-        add(Mention("symbol", _symbol_key(m.group()), m.start(), m.end(), m.group()))
-    for m in _FISCAL.finditer(text):
-        if not _overlaps(m.start(), m.end(), taken):
-            add(Mention("period", ("period", int(m.group(1)), int(m.group(2))), m.start(), m.end(), m.group()))
     for m in _EN_PATTERN.finditer(text):
         if _overlaps(m.start(), m.end(), taken):
             continue
