@@ -360,6 +360,14 @@ def number_flags(doc: Document, links: Links | None) -> list[Raw]:
     return out
 
 
+def _find_all(text: str, needle: str):
+    """Start offsets of every (non-overlapping) occurrence of ``needle`` in ``text``."""
+    at = text.find(needle) if needle else -1
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + len(needle))
+
+
 def _valid_date(key: tuple) -> bool:
     _, y, m, d = key
     if m is not None and not 1 <= m <= 12:
@@ -407,15 +415,16 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
     for index, para in enumerate(doc.paragraphs):
         text = para.text
         for entry in glossary.entries:
-            official = [(m.start(), m.end()) for form in entry.accepted for m in re.finditer(re.escape(form), text)]
+            official = [(at, at + len(form)) for form in entry.accepted for at in _find_all(text, form)]
             if official:
                 used.setdefault(entry.en, Counter())[entry.zh] += len(official)
             for variant in entry.variants:
-                for m in re.finditer(re.escape(variant), text):
-                    if any(s <= m.start() and m.end() <= e for s, e in official):
+                for at in _find_all(text, variant):
+                    end = at + len(variant)
+                    if any(s <= at and end <= e for s, e in official):
                         continue  # the variant is part of the official form here
                     used.setdefault(entry.en, Counter())[variant] += 1
-                    out.append(Raw(entry.flag_type, "high", index, m.start(), m.end(),
+                    out.append(Raw(entry.flag_type, "high", index, at, end,
                                    f"non-standard rendering of “{entry.en}”: use “{entry.zh}”",
                                    {"rule": "glossary_variant", "en_term": entry.en, "zh_rendering": variant,
                                     "standard": entry.zh, "source": entry.source}, suggestion=entry.zh))

@@ -41,11 +41,17 @@ class Entry:
         return tuple(x for x in (self.zh, self.zh_short) if x)
 
     def en_pattern(self) -> re.Pattern[str]:
-        forms = [re.escape(self.en)]
-        if self.en_short and len(self.en_short) >= 2:
-            forms.append(re.escape(self.en_short))
-        # Whole words; acronyms are case-sensitive, long names are not (sentence-initial "The ...").
-        return re.compile(r"(?<![A-Za-z])(?:" + "|".join(forms) + r")(?![A-Za-z])")
+        return _en_pattern(self.en, self.en_short)
+
+
+@lru_cache(maxsize=4096)
+def _en_pattern(en: str, en_short: str | None) -> re.Pattern[str]:
+    """Compiled once per term: a glossary has more entries than ``re``'s own cache holds."""
+    forms = [re.escape(en)]
+    if en_short and len(en_short) >= 2:
+        forms.append(re.escape(en_short))
+    # Whole words; acronyms are case-sensitive, long names are not (sentence-initial "The ...").
+    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(forms) + r")(?![A-Za-z])")
 
 
 @dataclass(frozen=True)
