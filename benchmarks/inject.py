@@ -75,8 +75,11 @@ def char_pool(corpus: list[dict]) -> list[str]:
 
 
 def inject(doc: dict, seed: int, corpus: list[dict], glossary: Glossary | None = None,
-           rate: float = 0.85) -> Corrupted:
-    """One corrupted copy of ``doc``: each paragraph gets a defect with probability ``rate``."""
+           rate: float = 0.85, weights: dict[str, int] | None = None) -> Corrupted:
+    """One corrupted copy of ``doc``: each paragraph gets a defect with probability ``rate``; ``weights``
+    (default ``WEIGHTS``) says how often each type is tried first (training data for one detector can ask
+    for that type alone: the others are then only used where it cannot be made)."""
+    weights = weights or WEIGHTS
     rng = random.Random(f"{doc['id']}:{seed}")
     glossary = glossary or load_glossary()
     pool = char_pool(corpus)
@@ -87,7 +90,7 @@ def inject(doc: dict, seed: int, corpus: list[dict], glossary: Glossary | None =
     for index, para in enumerate(doc["paragraphs"]):
         if rng.random() > rate:
             continue
-        order = rng.choices(TYPES, weights=[WEIGHTS[t] for t in TYPES], k=12)
+        order = rng.choices(TYPES, weights=[weights.get(t, 0) for t in TYPES], k=12)
         order += [t for t in TYPES if t not in order]
         for kind in order:
             made = _INJECTORS[kind](zh[index], en[index], para, rng, pool, others, glossary)

@@ -22,17 +22,23 @@ from pipeline.align import blocks, sentence_texts
 from pipeline.config import Config
 from pipeline.detect_form import check_form
 from pipeline.detect_garbled import (
+    CANDIDATE_PARAMS,
     LmParams,
+    Logistic,
+    Span,
     TokenView,
     duplicates,
+    gain_features,
     lm_spans,
+    load_scorer,
     rare_runs,
+    span_features,
+    stray_negations,
     verdict,
-    word_cover,
     word_spans,
 )
 from pipeline.document import Document, DocumentPair, Flag, Paragraph
-from pipeline.glossary import Glossary, load_glossary
+from pipeline.glossary import Entry, Glossary, load_glossary
 from pipeline.sentences import _PROTECTED
 
 log = logging.getLogger("undoc")
@@ -43,6 +49,9 @@ TYPICAL_RATIO = 0.30
 LOW_RATIO, HIGH_RATIO = 0.52, 1.9
 VERIFY_WINDOW = 14
 """Characters of context on each side of a span when it is re-scored."""
+NEGATION_SURPRISAL = 5.0
+"""A stand-alone negation missing from the English is reported when the model found it at least this
+surprising (nats): 仍未充分 ("remain poorly") is expected, 将不加强 is not."""
 
 
 @dataclass
@@ -122,17 +131,80 @@ class Check:
     # -- garbled --------------------------------------------------------------------------------------
     def garbled_flags(self, doc: Document, links: Links | None) -> list[Raw]:
         out: list[Raw] = []
-        screened: list[tuple[float, int]] = []
+        doubled: dict[int, list[tuple[int, int]]] = {}
         for index, para in enumerate(doc.paragraphs):
-            guard = protected_spans(para.text)
-            for span in duplicates(para.text, guard):
+            for span in duplicates(para.text, protected_spans(para.text)):
                 unit = span.evidence["unit"]
+                doubled.setdefault(index, []).append((span.start, span.end))
                 out.append(Raw("garbled", "medium", index, span.start, span.end,
                                f"“{unit}” is written twice", {"rule": "duplicate"}, suggestion=""))
-            rarity = sum(s.score for s in rare_runs(para.text, guard))
-            screened.append((rarity / math.sqrt(max(len(para.text), 1)), index))
         if not self.settings.use_lm:
             return out
+        from models.catalog import get_language_model
+
+        screen, final, _ = load_scorer(self.settings.garbled_model)
+        views: dict[int, list[TokenView]] = {}
+        candidates = self.garbled_candidates(doc, get_language_model(self.config), screen, final,
+                                             self.settings.max_verify, doubled, views)
+        negations = self.negation_flags(doc, links, views) if links is not None else []
+        out += negations
+        for index, start, end in ((r.index, r.start, r.end) for r in negations):
+            candidates = [c for c in candidates if not (c.index == index and c.span.start < end
+                                                        and start < c.span.end)]
+        for cand in candidates:
+            if cand.probability is None or (cand.probability < final.threshold and not self.keep_all):
+                continue
+            span, index = cand.span, cand.index
+            evidence = {"rule": "lm", "probability": round(cand.probability, 3),
+                        "gain": round(cand.features["best_adjusted"], 2), "chars": span.end - span.start,
+                        "delete_gain": round(cand.features["delete_gain"], 2),
+                        "replace_gain": round(cand.features["replace_gain"], 2), **span.evidence}
+            if links is not None:
+                evidence["english"] = _aligned_english(links, doc.paragraphs[index], index, span.start)
+            severity = "high" if cand.probability >= (1 + final.threshold) / 2 else "medium"
+            edit = cand.edit
+            message = "garbled text: " + ("deleting it" if edit == "" else f"“{edit}” instead") + \
+                f" makes the sentence far more probable (p={cand.probability:.2f})"
+            out.append(Raw("garbled", severity, index, span.start, span.end, message, evidence, suggestion=edit))
+        return out
+
+    def negation_flags(self, doc: Document, links: Links, views: dict[int, list[TokenView]]) -> list[Raw]:
+        """A stand-alone 不/未/... that the language model found surprising, in a sentence whose aligned
+        English has no negation of any kind (only paragraphs the model scored are judged)."""
+        out: list[Raw] = []
+        names = [form for entry in self.glossary.entries for form in entry.accepted]
+        for index, sidx, en_texts, _score in links.sentence_links:
+            para = doc.paragraphs[index]
+            if index not in views or not para.sentences or not en_texts:
+                continue
+            s0, s1 = para.sentences[sidx[0]].start, para.sentences[sidx[-1]].end
+            guard = protected_spans(para.text) + [(at, at + len(form)) for form in names if form in para.text
+                                                  for at in _find_all(para.text, form)]
+            for start, end in stray_negations(para.text, s0, s1, " ".join(en_texts), guard):
+                token = next((t for t in views[index] if t.start <= start < t.end), None)
+                if token is None or token.surprisal < NEGATION_SURPRISAL:
+                    continue
+                word = para.text[start:end]
+                out.append(Raw("garbled", "medium", index, start, end,
+                               f"stray negation: “{word}” here, but the English sentence says nothing negative",
+                               {"rule": "stray_negation", "surprisal": round(token.surprisal, 2),
+                                "english": " ".join(en_texts)}, suggestion=""))
+        return out
+
+    def garbled_candidates(self, doc: Document, lm: Any, screen: Logistic | None, final: Logistic | None,
+                           max_verify: int | None, skip: dict[int, list[tuple[int, int]]] | None = None,
+                           views_out: dict[int, list[TokenView]] | None = None) -> list[Candidate]:
+        """Language-model candidates with their features: paragraphs chosen by the word-frequency screen
+        within ``lm_budget_chars`` are scored (the title as context), loose spans proposed, ranked by the
+        ``screen`` model (all kept when None), the best ``max_verify`` re-scored (a window as written,
+        without the span, with the model's guess) and given the ``final`` model's probability."""
+        skip = skip or {}
+        screened: list[tuple[float, int]] = []
+        rare: dict[int, list[Span]] = {}
+        for index, para in enumerate(doc.paragraphs):
+            rare[index] = rare_runs(para.text, protected_spans(para.text))
+            rarity = sum(s.score for s in rare[index])
+            screened.append((rarity / math.sqrt(max(len(para.text), 1)), index))
         budget = self.settings.lm_budget_chars
         chosen = []
         for _, index in sorted(screened, reverse=True):
@@ -140,12 +212,9 @@ class Check:
             if size and budget - size >= 0:
                 chosen.append(index)
                 budget -= size
-        from models.catalog import get_language_model
-
-        lm = get_language_model(self.config)
         context = doc.meta.title or ""
         counts = _ngram_counts(doc)
-        candidates: list[tuple[float, int, Any]] = []
+        found: list[Candidate] = []
         for index in sorted(chosen):
             para = doc.paragraphs[index]
             scored = lm.score(para.text, context=context, top_k=1)
@@ -156,22 +225,25 @@ class Check:
                 views.append(TokenView(tok.start, tok.end, -tok.logprob, best[1] - tok.logprob, best[0],
                                        counts.get(piece, 0) - 1 if len(piece) >= 2 else 0,
                                        bool(re.search(r"[\u4e00-\u9fff]", piece))))
+            if views_out is not None:
+                views_out[index] = views
             words = word_spans(para.text)
-            for span in lm_spans(views, protected_spans(para.text), self.params):
+            taken = skip.get(index, [])
+            for span in lm_spans(views, protected_spans(para.text), CANDIDATE_PARAMS):
                 piece = para.text[span.start:span.end].strip()
-                if len(piece) < self.params.min_chars:
+                if not piece or any(span.start < e and s < span.end for s, e in taken):
                     continue
-                if counts.get(piece, 0) >= 2:
-                    continue  # recurs in the document: a name or abbreviation, not an accident
-                if word_cover(span.start, span.end, words) < self.params.max_word_cover:
-                    candidates.append((span.score, index, span))
-        candidates.sort(key=lambda c: -c[0])
-        # Re-score a window around each span as written, without it, and with the model's guess in its place;
-        # the window stays inside the sentence so the comparison is local; all windows go in one batch.
-        jobs: list[tuple[int, Any, list[str], list[str]]] = []
+                rarity = sum(r.score for r in rare[index] if span.start < r.end and r.start < span.end)
+                feats = span_features(para.text, span, views, words, counts, rarity)
+                found.append(Candidate(index, span, feats, screen.probability(feats) if screen else 1.0))
+        found.sort(key=lambda c: -c.screen)
+        verify = [c for c in found if screen is None or c.screen >= screen.threshold]
+        verify = verify if max_verify is None else verify[:max_verify]
+        # All re-scoring windows in one batch; each window stays inside its sentence so the comparison is local.
+        jobs: list[tuple[Candidate, list[str], list[str]]] = []
         texts: list[str] = []
-        for _, index, span in candidates[: self.settings.max_verify]:
-            para = doc.paragraphs[index]
+        for cand in verify:
+            para, span = doc.paragraphs[cand.index], cand.span
             s0, s1 = _sentence_around(para, span.start, span.end)
             w0, w1 = max(s0, span.start - VERIFY_WINDOW), min(s1, span.end + VERIFY_WINDOW)
             window = para.text[w0:w1]
@@ -180,27 +252,30 @@ class Check:
             best = (span.suggestion or "").strip()
             if best and best != window[a:b]:
                 edits.append(best)
-            jobs.append((index, span, edits, [window, *(window[:a] + e + window[b:] for e in edits)]))
-            texts.extend(jobs[-1][3])
+            jobs.append((cand, edits, [window, *(window[:a] + e + window[b:] for e in edits)]))
+            texts.extend(jobs[-1][2])
         totals = _totals(lm, texts)
         pos = 0
-        for index, span, edits, variants_text in jobs:
+        for cand, edits, variants_text in jobs:
             scores = totals[pos:pos + len(variants_text)]
             pos += len(variants_text)
-            garbled, edit, gain = verdict(scores[0], dict(zip(edits, scores[1:], strict=True)),
-                                          span.end - span.start, self.params)
-            if not garbled and not self.keep_all:
-                continue
-            evidence = {"rule": "lm", "gain": round(gain, 2), "chars": span.end - span.start,
-                        "raw_gains": {e: round(v - scores[0], 2) for e, v in zip(edits, scores[1:], strict=True)},
-                        **span.evidence}
-            if links is not None:
-                evidence["english"] = _aligned_english(links, doc.paragraphs[index], index, span.start)
-            severity = "high" if gain >= 2 * self.params.verify_gain else "medium"
-            message = "garbled text: " + ("deleting it" if edit == "" else f"“{edit}” instead") + \
-                f" makes the sentence far more probable (+{gain:.1f} nats)"
-            out.append(Raw("garbled", severity, index, span.start, span.end, message, evidence, suggestion=edit))
-        return out
+            variants = dict(zip(edits, scores[1:], strict=True))
+            cand.features.update(gain_features(scores[0], variants, cand.span.end - cand.span.start, self.params))
+            _, cand.edit, _ = verdict(scores[0], variants, cand.span.end - cand.span.start, self.params)
+            cand.probability = final.probability(cand.features) if final else None
+        return sorted(found, key=lambda c: (c.index, c.span.start))
+
+
+@dataclass
+class Candidate:
+    """A language-model span proposed as garbled, with the features the learned scorer reads."""
+
+    index: int
+    span: Span
+    features: dict[str, float]
+    screen: float
+    probability: float | None = None
+    edit: str = ""
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -451,9 +526,22 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
         en = " ".join(en_texts)
         whole_zh = re.sub(r"\s+", "", para.text)
         hits = [(entry, pattern, hit) for entry, pattern in patterns if (hit := pattern.search(en))]
+        wrong = _wrong_entities(para.text, s0, s1, en, " ".join(links.en_paragraphs.get(index, [])) or en,
+                                [entry for entry, _, _ in hits], glossary)
+        explained = set()
+        for entry, rival, a, b in wrong:
+            explained.add(rival.en)
+            out.append(Raw(entry.flag_type, "high", index, a, b,
+                           f"“{entry.zh}” ({entry.en}) is not in the English, which names “{rival.en}” here: "
+                           f"official rendering “{rival.zh}”",
+                           {"rule": "wrong_entity", "en_term": rival.en, "zh_rendering": entry.zh, "english": en,
+                            "standard": rival.zh, "source": rival.source, "link_score": round(score, 3)},
+                           suggestion=rival.zh))
         # "Republic of Korea" inside "Democratic People's Republic of Korea" is not a mention of its own.
         spans = [(h.start(), h.end()) for _, _, h in hits]
         for entry, pattern, hit in hits:
+            if entry.en in explained:
+                continue
             if any(s <= hit.start() and hit.end() <= e and (s, e) != (hit.start(), hit.end()) for s, e in spans):
                 continue
             if any(form.replace(" ", "") in zh_tight for form in entry.accepted):
@@ -473,6 +561,41 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
                            {"rule": "missing_official", "en_term": entry.en, "english": en, "standard": entry.zh,
                             "source": entry.source, "link_score": round(score, 3)}, suggestion=entry.zh))
     return out
+
+
+def _wrong_entities(text: str, s0: int, s1: int, en: str, en_paragraph: str, en_entries: list[Entry],
+                    glossary: Glossary) -> list[tuple[Entry, Entry, int, int]]:
+    """A body, country or term the Chinese sentence ``text[s0:s1]`` names (official rendering) that the
+    English paragraph never names, while the English sentence names another of the same kind more often
+    than the Chinese renders it: the wrong entity was written. Returns (written, rival, start, end)."""
+    zh = text[s0:s1]
+    short = []
+    for entry in en_entries:
+        n_en = len(entry.en_pattern().findall(en))
+        if n_en > sum(zh.count(form) for form in entry.accepted):
+            short.append(entry)
+    if not short:
+        return []
+    kinds = {entry.kind for entry in short}
+    every = glossary_mentions(glossary, zh, s0)
+    out = []
+    for entry, at, end in every:
+        if entry.kind not in kinds:
+            continue
+        if any(o0 <= at and end <= o1 and o1 - o0 > end - at for _, o0, o1 in every):
+            continue  # 利比亚 inside 联合国利比亚支助团: part of a longer name
+        if entry.en_pattern().search(en_paragraph):
+            continue
+        rivals = [r for r in short if r.kind == entry.kind and r is not entry]
+        if rivals:
+            out.append((entry, rivals[0], at, end))
+    return out
+
+
+def glossary_mentions(glossary: Glossary, zh: str, offset: int = 0) -> list[tuple[Entry, int, int]]:
+    """Every occurrence of an official rendering in ``zh`` (offsets shifted by ``offset``)."""
+    return [(entry, offset + at, offset + at + len(form)) for entry in glossary.entries
+            for form in entry.accepted if form in zh for at in _find_all(zh, form)]
 
 
 # ---------------------------------------------------------------------------------------------------- omissions

@@ -118,8 +118,12 @@ class CheckConfig:
     lm_budget_chars: int = 6000
     """At most this many characters per document are scored by the language model; paragraphs are
     chosen by the cheap word-frequency screen, most suspicious first (bounds the check's run time)."""
-    max_verify: int = 30
-    """At most this many language-model spans per document are verified by re-scoring."""
+    max_verify: int = 40
+    """At most this many language-model spans per document are verified by re-scoring (the most
+    suspicious first, as ranked by the learned screen model)."""
+    garbled_model: str = ""
+    """Optional path to another fitted garbled-span scorer (JSON written by benchmarks/train_garbled.py);
+    empty: the shipped pipeline/resources/garbled_model.json."""
     glossary: str = ""
     """Optional extra glossary (TSV, same columns as pipeline/resources/un_glossary.tsv)."""
 

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _DUP = re.compile(r"([\u4e00-\u9fff]{1,3})\1")
 # Reduplications that are normal in formal Chinese although the doubled form may be missing from jieba's dictionary.
 NORMAL_DOUBLES = set("常人天年月日个各家处事项种时层步声点条件份位名批节段次代")
+COMMON_DOUBLE = 20
+"""A doubled form this frequent in jieba's dictionary is a word of its own (常常 5,147; 了了 3 is not)."""
 
 
 @dataclass
@@ -34,6 +37,9 @@ class Span:
     rule: str
     evidence: dict = field(default_factory=dict)
     suggestion: str | None = None
+    first: int = 0
+    """For language-model spans: index of the span's first and last scored token."""
+    last: int = 0
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +59,12 @@ def word_logfreq(word: str) -> float:
 
 
 def duplicates(text: str, protected: Iterable[tuple[int, int]] = ()) -> list[Span]:
-    """Doubled characters or words that are not themselves words (的的 yes, 常常 no)."""
+    """Doubled characters or words that are not words themselves (的的, 普查普查 yes; 常常, 会员国国家 no).
+
+    A doubling is left alone when the doubled form is a common dictionary word (常常, 种种), when a
+    single doubled character is a usual reduplication (个个, 年年), unless it follows a number (46 份份,
+    2021 年年), and when a dictionary word runs across either end of it (会员国|国家, 学生|生活, 2024 年|年度:
+    a word ends with the first copy or begins with the second)."""
     import jieba
 
     freq, _ = _jieba_freq()
@@ -67,20 +78,17 @@ def duplicates(text: str, protected: Iterable[tuple[int, int]] = ()) -> list[Spa
         pos += len(w)
     for m in _DUP.finditer(text):
         unit, doubled = m.group(1), m.group()
-        if _inside(m.start(), m.end(), guard):
+        a, b = m.start(), m.end()
+        if _inside(a + len(unit), b, guard):
             continue
-        if freq.get(doubled, 0) > 0 or (len(unit) == 1 and unit in NORMAL_DOUBLES):
+        after_number = len(unit) == 1 and re.search(r"\d\s?$", text[:a]) is not None
+        if not after_number and (freq.get(doubled, 0) >= COMMON_DOUBLE or (len(unit) == 1 and unit in NORMAL_DOUBLES)):
             continue
-        # 会员国国家: the first copy ends one word and the second starts the next, not a doubling.
-        if _in_long_word(m.start(), bounds) and _in_long_word(m.start() + len(unit), bounds):
-            continue
-        out.append(Span(m.start() + len(unit), m.end(), 5.0, "duplicate",
-                        {"unit": unit}, suggestion=""))
+        if any(s < b and a < e and (s < a or e > b) for s, e in bounds):
+            continue  # 2024 年|年度: a word begins with the second copy
+        out.append(Span(a + len(unit), b, 5.0, "duplicate", {"unit": unit}, suggestion=""))
     return out
 
-
-def _in_long_word(offset: int, bounds: list[tuple[int, int]]) -> bool:
-    return any(s <= offset < e for s, e in bounds)
 
 
 def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -187,7 +195,7 @@ def lm_spans(tokens: list[TokenView], protected: Iterable[tuple[int, int]] = (),
         score = sum(tokens[k].gap for k in range(lo, hi + 1))
         out.append(Span(tokens[lo].start, tokens[hi].end, score, "lm",
                         {"surprisal": round(max(tokens[k].surprisal for k in range(lo, hi + 1)), 2),
-                         "gap": round(t.gap, 2), "tokens": hi - lo + 1}, suggestion=t.best))
+                         "gap": round(t.gap, 2), "tokens": hi - lo + 1}, suggestion=t.best, first=lo, last=hi))
     return sorted(out, key=lambda s: s.start)
 
 
@@ -222,3 +230,170 @@ def verdict(original: float, variants: dict[str, float], removed: int = 0,
                 for edit, lp in variants.items()}
     edit, gain = max(adjusted.items(), key=lambda kv: kv[1])
     return gain >= params.verify_gain, edit, gain
+
+
+# ------------------------------------------------------------------------------------------- learned scorer
+#
+# The hand-set thresholds above only propose candidates (loosely). Whether a candidate is reported is decided
+# by a logistic model over the features below, fitted by ``benchmarks/train_garbled.py`` on the tuning corpus
+# (never on the held-out one) and shipped as ``pipeline/resources/garbled_model.json``. Two models: ``screen``
+# uses only what one scoring pass gives and ranks the candidates worth re-scoring; ``final`` adds the
+# re-scoring gains.
+
+SCREEN_FEATURES = ("gap_max", "surprisal_max", "gap_sum", "tokens", "chars", "word_cover", "fix_words",
+                   "after", "before", "repeats", "rarity", "unseen_bigrams", "unique_bigrams")
+FINAL_FEATURES = (*SCREEN_FEATURES, "delete_gain", "replace_gain", "best_adjusted")
+
+CANDIDATE_PARAMS = LmParams(surprisal=6.0, gap=4.0, extend=5.0, max_tokens=3, min_chars=1)
+"""Loose thresholds: candidates for the learned scorer, not flags."""
+
+
+@lru_cache(maxsize=1)
+def _word_bigrams() -> frozenset[str]:
+    """Every pair of adjacent characters that occurs inside a word of jieba's dictionary."""
+    freq, _ = _jieba_freq()
+    pairs = set()
+    for word, count in freq.items():
+        if count and len(word) >= 2:
+            pairs.update(word[i:i + 2] for i in range(len(word) - 1))
+    return frozenset(pairs)
+
+
+def _cover(text: str) -> float:
+    """Share of the Han characters of ``text`` inside dictionary words of two or more characters."""
+    han = [i for i, c in enumerate(text) if HAN.match(c)]
+    if not han:
+        return 1.0
+    words = word_spans(text)
+    return sum(1 for i in han if any(s <= i < e for s, e in words)) / len(han)
+
+
+def span_features(text: str, span: Span, tokens: list[TokenView], words: list[tuple[int, int]],
+                  counts: Mapping[str, int], rarity: float) -> dict[str, float]:
+    """What one scoring pass, the dictionary and the document say about a candidate span (SCREEN_FEATURES).
+    ``counts``: occurrences of 2-4 character strings in the whole document."""
+    views = tokens[span.first:span.last + 1]
+    piece = text[span.start:span.end]
+    repeats = counts.get(piece.strip(), 0) - 1
+    w0, w1 = max(0, span.start - 3), min(len(text), span.end + 3)
+    window = text[w0:w1]
+    a, b = span.start - w0, span.end - w0
+    before_cover = _cover(window)
+    fixes = [_cover(window[:a] + window[b:])]
+    best = (span.suggestion or "").strip()
+    if best and best != piece:
+        fixes.append(_cover(window[:a] + best + window[b:]))
+    pairs = _word_bigrams()
+    edge = text[max(0, span.start - 1):min(len(text), span.end + 1)]
+    bigrams = [edge[i:i + 2] for i in range(len(edge) - 1) if HAN.match(edge[i]) and HAN.match(edge[i + 1])]
+    return {
+        "gap_max": max(t.gap for t in views),
+        "surprisal_max": max(t.surprisal for t in views),
+        "gap_sum": sum(t.gap for t in views),
+        "tokens": float(len(views)),
+        "chars": float(len(piece.strip())),
+        "word_cover": word_cover(span.start, span.end, words),
+        "fix_words": max(fixes) - before_cover,
+        "after": tokens[span.last + 1].surprisal if span.last + 1 < len(tokens) else 0.0,
+        "before": tokens[span.first - 1].surprisal if span.first > 0 else 0.0,
+        "repeats": math.log1p(max(0, repeats)),
+        "rarity": rarity,
+        "unseen_bigrams": (sum(1 for g in bigrams if g not in pairs) / len(bigrams)) if bigrams else 0.0,
+        # the document as context: an odd but deliberate term recurs, an accident is written once
+        "unique_bigrams": (sum(1 for g in bigrams if counts.get(g, 0) <= 1) / len(bigrams)) if bigrams else 0.0,
+    }
+
+
+def gain_features(original: float, variants: dict[str, float], removed: int,
+                  params: LmParams = LmParams()) -> dict[str, float]:
+    """Re-scoring gains: deleting the span, putting the model's guess in its place, and the best gain after
+    the per-character charge of :func:`verdict`."""
+    delete = variants.get("", original) - original
+    replaced = [lp - original for edit, lp in variants.items() if edit]
+    _, _, adjusted = verdict(original, variants, removed, params)
+    return {"delete_gain": delete, "replace_gain": max(replaced) if replaced else delete,
+            "best_adjusted": adjusted}
+
+
+Z_CLIP = 3.0
+"""Standardised features are clipped to ±3: a value far outside the training range (a run of very rare
+characters) must not swing the decision by extrapolation."""
+
+
+def standard(value: float, mean: float, scale: float) -> float:
+    return max(-Z_CLIP, min(Z_CLIP, (value - mean) / scale))
+
+
+@dataclass(frozen=True)
+class Logistic:
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.bias + sum(w * standard(values[f], m, s)
+                            for f, m, s, w in zip(self.features, self.mean, self.scale, self.weights, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Logistic:
+        return cls(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
+                   float(data["bias"]), float(data["threshold"]))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+                "weights": list(self.weights), "bias": self.bias, "threshold": self.threshold}
+
+
+MODEL_PATH = Path(__file__).resolve().parent / "resources" / "garbled_model.json"
+
+
+@lru_cache(maxsize=4)
+def load_scorer(path: str = "") -> tuple[Logistic, Logistic, dict]:
+    """The (screen, final) models and their training record; plain JSON, never a pickle."""
+    import json
+
+    data = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
+    return Logistic.from_dict(data["screen"]), Logistic.from_dict(data["final"]), data.get("trained", {})
+
+
+# ---------------------------------------------------------------------------------------------- stray negations
+
+ZH_NEGATIONS = frozenset("不未没无非勿")
+"""Negations that stand as words of their own (jieba leaves them single): 不/未 before a verb, not 不断 or 未来."""
+_EN_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nor|neither|nothing|nobody|without|cannot|\w+n't|fail\w*|lack\w*|absen\w*"
+    r"|insufficient\w*|inadequa\w*|incomplete\w*|inabilit\w*|impossib\w*|insecur\w*|refus\w*|prevent\w*"
+    r"|avoid\w*|den(?:y|ies|ied|ial)|except\w*|unless|rather|instead|prohibit\w*|bann?\w*|free|\w+less|against"
+    r"|neglect\w*|exclu\w*|ignor\w*|miss\w*|declin\w*|reject\w*|delay\w*|shortfall\w*|far from|poor\w*|range\w*"
+    r"|rang(?:es|ed|ing)|vary\w*|varie\w*|end(?:s|ed)?|cease\w*|stop\w*|non\w*"
+    r"|un(?!der|til|ited|its?\b|ivers|ique|ion|animous|iform)\w{3,}"
+    r"|dis(?!cuss|tribut|trict|pos|play|aster|tinct|cipl|semin|arm|cover|ease|patch|burse|abilit)\w{3,})\b",
+    re.IGNORECASE)
+
+
+def english_has_negation(text: str) -> bool:
+    """Whether English text says no/not in any of the usual ways (words, un-/non-/dis- prefixes, "fail to",
+    "lack", "far from"...): generous on purpose, a Chinese negation is only suspect when this finds none."""
+    return bool(_EN_NEGATION.search(text))
+
+
+def stray_negations(text: str, start: int, end: int, english: str,
+                    protected: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Stand-alone negations (不, 未, ...) in ``text[start:end]`` (one Chinese sentence or link) whose
+    aligned ``english`` has no negation at all: candidates for a negation the translator added (or a
+    corrupted character). Negations inside protected spans (names such as 最不发达国家) are skipped."""
+    import jieba
+
+    if english_has_negation(english):
+        return []
+    guard = list(protected)
+    out, pos = [], start
+    for word in jieba.lcut(text[start:end], HMM=False):
+        if word in ZH_NEGATIONS and not _inside(pos, pos + 1, guard):
+            out.append((pos, pos + 1))
+        pos += len(word)
+    return out

@@ -181,6 +181,29 @@ def test_glossary_variant_and_missing_official_rendering():
     assert all(f.evidence["en_term"] != "Advisory Committee on Administrative and Budgetary Questions" for f in flags)
 
 
+def test_wrong_entity_named_in_place_of_the_english_one():
+    glossary = load_glossary()
+    pair = _pair([["联合国开发计划署和联合国儿童基金会提供了支助。", "大会审议了该报告。"]],
+                 [["UNDP and the World Food Programme provided support.", "The General Assembly considered the "
+                   "report."]],
+                 [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9), Alignment((1,), (1,), 0.9)])
+    flags = term_flags(pair.zh, build_links(pair), glossary)
+    wrong = [f for f in flags if f.evidence["rule"] == "wrong_entity"]
+    assert len(wrong) == 1 and wrong[0].type == "name"
+    para = pair.zh.paragraphs[0].text
+    assert para[wrong[0].start:wrong[0].end] == "联合国儿童基金会"
+    assert wrong[0].suggestion == "世界粮食计划署" and wrong[0].evidence["en_term"] == "World Food Programme"
+    # the rival is explained by the wrong entity: no second "missing official rendering" flag for it
+    assert not any(f.evidence["rule"] == "missing_official" and f.evidence["en_term"] == "World Food Programme"
+                   for f in flags)
+    # a name the English also gives (elsewhere in the paragraph) is not a wrong entity
+    pair.en.paragraphs[0].text += " UNICEF was consulted."
+    pair.en.paragraphs[0].sentences.append(Sentence("UNICEF was consulted.", 0, 0))
+    links = build_links(pair)
+    links.en_paragraphs[0] = [pair.en.paragraphs[0].text]
+    assert not [f for f in term_flags(pair.zh, links, glossary) if f.evidence["rule"] == "wrong_entity"]
+
+
 def test_omission_and_addition_from_links():
     pair = _pair([["第一句话在这里说明情况。", "这一句是译者多加的内容，没有原文。"]],
                  [["The first sentence explains the situation here.", "A second English sentence that was "

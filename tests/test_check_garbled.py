@@ -1,0 +1,189 @@
+"""Model-free tests of the learned garbled-span scorer and the stray-negation rule.
+
+The language model is replaced by a small fake whose scores follow a rule the test states: every character
+costs 1 nat, except characters from a "junk" set, which cost 12 nats while the model's own guess costs 0.5.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from models.base import ScoredText, TokenScore
+from pipeline.check import Check
+from pipeline.config import load_config
+from pipeline.detect_garbled import (
+    FINAL_FEATURES,
+    MODEL_PATH,
+    SCREEN_FEATURES,
+    Logistic,
+    Span,
+    TokenView,
+    english_has_negation,
+    gain_features,
+    load_scorer,
+    span_features,
+    stray_negations,
+)
+from pipeline.document import Alignment
+from tests.test_check_detectors import _pair
+
+JUNK = set("蚌雳鳌舀")
+
+
+class FakeLM:
+    """Per-character tokens; junk characters are very surprising and far below the guess “的”."""
+
+    def score(self, text: str, context: str = "", top_k: int = 0) -> ScoredText:
+        tokens = []
+        for i, ch in enumerate(text):
+            lp = -12.0 if ch in JUNK else -1.0
+            tokens.append(TokenScore(ch, i, i + 1, lp, (("的", -0.5),) if top_k else ()))
+        return ScoredText(text, tuple(tokens), "fake")
+
+    def totals(self, texts: list[str]) -> list[float]:
+        return [sum(-12.0 if ch in JUNK else -1.0 for ch in t) for t in texts]
+
+
+@pytest.fixture()
+def fake_lm(monkeypatch):
+    import models.catalog as catalog
+
+    lm = FakeLM()
+    monkeypatch.setattr(catalog, "get_language_model", lambda _config: lm)
+    return lm
+
+
+def _views(text: str, odd: set[int]) -> list[TokenView]:
+    return [TokenView(i, i + 1, 12.0 if i in odd else 1.0, 11.0 if i in odd else 0.0, "的") for i in range(len(text))]
+
+
+@pytest.mark.parametrize("text, doubled", [
+    ("各国应开展普查普查回合的工作。", "普查"), ("秘书处收到 46 份份来文。", "份"), ("2021 年年，情况有所改善。", "年"),
+    ("专家小组访问了了 11 个会员国。", "了"), ("委员会的的报告。", "的"),
+])
+def test_duplicates_found(text, doubled):
+    from pipeline.check import protected_spans
+    from pipeline.detect_garbled import duplicates
+
+    spans = duplicates(text, protected_spans(text))
+    assert [text[s.start:s.end] for s in spans] == [doubled]
+
+
+@pytest.mark.parametrize("text", ["会员国国家合作。", "他常常参加。", "在 2024 年年度会议上。", "学生生活费用。",
+                                  "各个国家。"])
+def test_duplicates_not_found(text):
+    from pipeline.check import protected_spans
+    from pipeline.detect_garbled import duplicates
+
+    assert duplicates(text, protected_spans(text)) == []
+
+
+def test_span_features_tell_broken_words_from_fluent_ones():
+    text = "会员国应当加强国际合作以促进可持续发展。"
+    swapped = text.replace("合作", "作合")
+    at = swapped.index("作合")
+    feats_bad = span_features(swapped, Span(at, at + 2, 0, "lm", suggestion="合作", first=at, last=at + 1),
+                              _views(swapped, {at, at + 1}), [], {}, 0.0)
+    at = text.index("合作")
+    feats_ok = span_features(text, Span(at, at + 2, 0, "lm", suggestion="合作", first=at, last=at + 1),
+                             _views(text, {at, at + 1}), [(at, at + 2)], {"国际": 3, "合作": 3}, 0.0)
+    assert set(feats_bad) == set(SCREEN_FEATURES)
+    assert feats_bad["unseen_bigrams"] > feats_ok["unseen_bigrams"]
+    assert feats_bad["fix_words"] > 0  # putting the guess back makes dictionary words again
+    assert feats_ok["word_cover"] == 1.0 and feats_bad["word_cover"] == 0.0
+    assert feats_bad["gap_sum"] == 22.0 and feats_bad["tokens"] == 2.0
+    assert feats_bad["unique_bigrams"] == 1.0 and feats_ok["unique_bigrams"] < 1.0  # the document as context
+
+
+def test_gain_features_and_charge_per_removed_character():
+    feats = gain_features(-50.0, {"": -30.0, "的": -45.0}, 2)
+    assert feats["delete_gain"] == 20.0 and feats["replace_gain"] == 5.0
+    assert feats["best_adjusted"] == pytest.approx(20.0 - 2 * 7.0)
+
+
+def test_logistic_is_monotone_and_round_trips():
+    model = Logistic(("a", "b"), (0.0, 0.0), (1.0, 2.0), (1.5, -1.0), -0.5, 0.6)
+    assert model.probability({"a": 3, "b": 0}) > model.probability({"a": 0, "b": 0}) > \
+        model.probability({"a": 0, "b": 3})
+    assert Logistic.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+def test_shipped_scorer_was_fitted_on_the_tuning_corpus_only():
+    screen, final, trained = load_scorer()
+    assert screen.features == SCREEN_FEATURES and final.features == FINAL_FEATURES
+    assert 0 < final.threshold < 1 and 0 <= screen.threshold < 1
+    assert "dev_parallel" in trained["corpus"] and "un_parallel" not in json.dumps(trained)
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["trained"]["positives"] > 50
+
+
+def test_english_negation_forms():
+    for text in ("The plan was not adopted.", "It failed to report.", "There is a lack of funds.",
+                 "non-compliance", "an unsustainable debt", "without delay", "food insecurity"):
+        assert english_has_negation(text), text
+    for text in ("The Committee will strengthen cooperation.", "United Nations University", "the discussion"):
+        assert not english_has_negation(text), text
+
+
+def test_stray_negations_need_an_affirmative_english_sentence():
+    zh = "委员会将不加强与各国的合作。"
+    assert stray_negations(zh, 0, len(zh), "The Committee will strengthen cooperation with States.") == [(4, 5)]
+    assert stray_negations(zh, 0, len(zh), "The Committee will not strengthen cooperation.") == []
+    names = "支援最不发达国家。"
+    at = names.index("最不发达国家")
+    assert stray_negations(names, 0, len(names), "Support to the countries.", [(at, at + 6)]) == []
+    assert stray_negations("工作不断加强。", 0, 7, "Work is steadily strengthened.") == []  # 不断 is one word
+
+
+def test_stage_flags_inserted_junk_and_leaves_fluent_text(fake_lm):
+    config = load_config(None, {"stages.check.detectors": ["garbled"]})
+    fluent = "会员国应当加强国际合作以促进可持续发展并报告进展情况。"
+    broken = fluent[:7] + "蚌雳鳌" + fluent[7:]
+    pair = _pair([[fluent], [broken]], None)
+    Check(config)(pair)
+    flags = pair.zh.flags
+    assert flags and all(f.paragraph == 2 for f in flags)
+    assert any(f.span[0] < 10 and f.span[1] > 7 and f.type == "garbled" for f in flags)
+    assert all(f.evidence["rule"] == "lm" and 0 <= f.evidence["probability"] <= 1 for f in flags)
+
+
+def test_stage_flags_a_negation_the_english_does_not_have(fake_lm):
+    config = load_config(None, {"stages.check.detectors": ["garbled"]})
+    pair = _pair([["委员会将不加强与各国的合作。"]], [["The Committee will strengthen cooperation with States."]],
+                 [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.8)])
+    # the fake model finds 不 as surprising as junk
+    JUNK.add("不")
+    try:
+        Check(config)(pair)
+    finally:
+        JUNK.discard("不")
+    negations = [f for f in pair.zh.flags if f.evidence.get("rule") == "stray_negation"]
+    assert len(negations) == 1 and negations[0].text == "不"
+
+
+def test_training_fit_recovers_a_known_logistic_model():
+    import numpy as np
+
+    from benchmarks.train_garbled import fit
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 3))
+    true_w, true_b = np.array([2.0, -1.0, 0.0]), -0.5
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(x @ true_w + true_b)))).astype(float)
+    w, b = fit(x, y, l2=0.1)
+    assert np.allclose(w, true_w, atol=0.25) and abs(b - true_b) < 0.2
+
+
+def test_training_label_metrics_count_rule_hits_and_clean_false_flags():
+    from benchmarks.train_garbled import label_metrics
+
+    docs = [{"doc": "a", "seed": 1, "labels": [(0, 5), (1, 3)], "by_rule": [(1, 3)], "chars": 100},
+            {"doc": "a", "seed": 0, "labels": [], "by_rule": [], "chars": 2000}]
+    cands = [{"doc": "a", "seed": 1, "label": (0, 5)}, {"doc": "a", "seed": 1, "label": None},
+             {"doc": "a", "seed": 0, "label": None}]
+    m = label_metrics(cands, [0.9, 0.7, 0.8], docs, 0.75)
+    assert m["recall"] == 1.0 and m["precision"] == 1.0 and m["clean_false_per_1000"] == 0.5
+    m = label_metrics(cands, [0.9, 0.7, 0.8], docs, 0.5)
+    assert m["precision"] == pytest.approx(2 / 3, abs=1e-3)
