@@ -241,7 +241,7 @@ def verdict(original: float, variants: dict[str, float], removed: int = 0,
 # re-scoring gains.
 
 SCREEN_FEATURES = ("gap_max", "surprisal_max", "gap_sum", "tokens", "chars", "word_cover", "fix_words",
-                   "after", "before", "repeats", "rarity", "unseen_bigrams", "unique_bigrams")
+                   "after", "before", "repeats", "rarity", "unseen_bigrams", "unique_bigrams", "swap_fix")
 FINAL_FEATURES = (*SCREEN_FEATURES, "delete_gain", "replace_gain", "best_adjusted")
 
 CANDIDATE_PARAMS = LmParams(surprisal=6.0, gap=4.0, extend=5.0, max_tokens=3, min_chars=1)
@@ -266,6 +266,18 @@ def _cover(text: str) -> float:
         return 1.0
     words = word_spans(text)
     return sum(1 for i in han if any(s <= i < e for s, e in words)) / len(han)
+
+
+def _swap_fix(text: str, start: int, end: int) -> float:
+    """Transposed characters (展发 for 发展): the highest log10 frequency per million of a dictionary word
+    made by swapping two adjacent characters around the span whose written order is no word; 0 if none."""
+    best = 0.0
+    for i in range(max(0, start - 1), min(len(text), end + 1) - 1):
+        pair = text[i:i + 2]
+        if len(pair) == 2 and HAN.match(pair[0]) and HAN.match(pair[1]) and pair[0] != pair[1] \
+                and word_logfreq(pair) < 0:
+            best = max(best, word_logfreq(pair[::-1]) + 1.0)
+    return best
 
 
 def span_features(text: str, span: Span, tokens: list[TokenView], words: list[tuple[int, int]],
@@ -299,6 +311,7 @@ def span_features(text: str, span: Span, tokens: list[TokenView], words: list[tu
         "repeats": math.log1p(max(0, repeats)),
         "rarity": rarity,
         "unseen_bigrams": (sum(1 for g in bigrams if g not in pairs) / len(bigrams)) if bigrams else 0.0,
+        "swap_fix": _swap_fix(text, span.start, span.end),
         # the document as context: an odd but deliberate term recurs, an accident is written once
         "unique_bigrams": (sum(1 for g in bigrams if counts.get(g, 0) <= 1) / len(bigrams)) if bigrams else 0.0,
     }

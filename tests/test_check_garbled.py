@@ -94,6 +94,7 @@ def test_span_features_tell_broken_words_from_fluent_ones():
     assert feats_bad["fix_words"] > 0  # putting the guess back makes dictionary words again
     assert feats_ok["word_cover"] == 1.0 and feats_bad["word_cover"] == 0.0
     assert feats_bad["gap_sum"] == 22.0 and feats_bad["tokens"] == 2.0
+    assert feats_bad["swap_fix"] > 0 and feats_ok["swap_fix"] == 0.0  # 作合 is no word, 合作 is
     assert feats_bad["unique_bigrams"] == 1.0 and feats_ok["unique_bigrams"] < 1.0  # the document as context
 
 
