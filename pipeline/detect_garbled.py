@@ -380,11 +380,12 @@ ZH_NEGATIONS = frozenset("不未没无非勿")
 _EN_NEGATION = re.compile(
     r"\b(?:not|no|never|none|nor|neither|nothing|nobody|without|cannot|\w+n't|fail\w*|lack\w*|absen\w*"
     r"|insufficient\w*|inadequa\w*|incomplete\w*|inabilit\w*|impossib\w*|insecur\w*|refus\w*|prevent\w*"
-    r"|avoid\w*|den(?:y|ies|ied|ial)|except\w*|unless|rather|instead|prohibit\w*|bann?\w*|free|\w+less|against"
-    r"|neglect\w*|exclu\w*|ignor\w*|miss\w*|declin\w*|reject\w*|delay\w*|shortfall\w*|far from|poor\w*|range\w*"
-    r"|rang(?:es|ed|ing)|vary\w*|varie\w*|end(?:s|ed)?|cease\w*|stop\w*|non\w*"
-    r"|un(?!der|til|ited|its?\b|ivers|ique|ion|animous|iform)\w{3,}"
-    r"|dis(?!cuss|tribut|trict|pos|play|aster|tinct|cipl|semin|arm|cover|ease|patch|burse|abilit)\w{3,})\b",
+    r"|avoid\w*|den(?:y|ies|ied|ial)|except\w*|unless|rather|instead|prohibit\w*|bann?(?:ed|ing|s)?|free|against"
+    r"|neglect\w*|exclu\w*|ignor\w*|miss(?:ed|ing)|declin\w*|reject\w*|delay\w*|shortfall\w*|far from|poor\w*"
+    r"|range[sd]?|ranging|vary\w*|varie\w*|ended|cease[sd]?|ceasing|stop(?:s|ped|ping)?"
+    r"|disagree\w*|disapprov\w*|disregard\w*|discontinu\w*|disrupt\w*|dissatisf\w*|disadvantag\w*)\b"
+    # un-/non- words, lower case (not UNFPA, not Unity): unable, unpaid, non-compliance
+    r"|\b(?-i:[Uu]n(?!der|til|ited|its?\b|ity|ivers|ique|ion|animous|iform)[a-z]{3,}|[Nn]on-?[a-z]{3,})",
     re.IGNORECASE)
 
 

@@ -188,3 +188,9 @@ def test_training_label_metrics_count_rule_hits_and_clean_false_flags():
     assert m["recall"] == 1.0 and m["precision"] == 1.0 and m["clean_false_per_1000"] == 0.5
     m = label_metrics(cands, [0.9, 0.7, 0.8], docs, 0.5)
     assert m["precision"] == pytest.approx(2 / 3, abs=1e-3)
+
+
+@pytest.mark.parametrize("text", ["UNFPA and UNCDF provided support.", "Operation Unity continued.",
+                                  "Nevertheless, the number grew.", "by the end of 2021", "internal displacement"])
+def test_english_without_negation_despite_look_alikes(text):
+    assert not english_has_negation(text)
