@@ -41,9 +41,8 @@ def collect(seeds: list[int], garbled_seeds: list[int], cache: Path | None, thre
     ``seeds``: the benchmark's mix of defect types; ``garbled_seeds``: garbled defects only (more positives
     per scored character; used for fitting, not for choosing thresholds)."""
     from models.catalog import get_language_model
-    from pipeline.check import Check, protected_spans
+    from pipeline.check import Check, duplicate_spans
     from pipeline.config import load_config
-    from pipeline.detect_garbled import duplicates
 
     config = load_config(None, {"models.threads": threads} if threads else {})
     lm = CachedLM(get_language_model(config), cache)
@@ -61,11 +60,7 @@ def collect(seeds: list[int], garbled_seeds: list[int], cache: Path | None, thre
                     c = inject(doc, seed, corpus, weights={"garbled": 1} if only else None)
                 pair = build_pair(c, doc.get("title_zh", ""), doc.get("title_en", ""))
                 labels = [lab for lab in c.labels if lab.type == "garbled"]
-                doubled = {}
-                for i, para in enumerate(pair.zh.paragraphs):
-                    spans = duplicates(para.text, protected_spans(para.text))
-                    if spans:
-                        doubled[i] = [(s.start, s.end) for s in spans]
+                doubled = {i: [(s.start, s.end) for s in spans] for i, spans in duplicate_spans(pair.zh).items()}
                 found = {(lab.index, lab.start) for lab in labels
                          if any(lab.start < e and s < lab.end for s, e in doubled.get(lab.index, []))}
                 cands = check.garbled_candidates(pair.zh, lm, screen, None, max_verify, doubled)

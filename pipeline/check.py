@@ -131,13 +131,12 @@ class Check:
     # -- garbled --------------------------------------------------------------------------------------
     def garbled_flags(self, doc: Document, links: Links | None) -> list[Raw]:
         out: list[Raw] = []
-        doubled: dict[int, list[tuple[int, int]]] = {}
-        for index, para in enumerate(doc.paragraphs):
-            for span in duplicates(para.text, protected_spans(para.text)):
-                unit = span.evidence["unit"]
-                doubled.setdefault(index, []).append((span.start, span.end))
+        found = duplicate_spans(doc)
+        for index, spans in found.items():
+            for span in spans:
                 out.append(Raw("garbled", "medium", index, span.start, span.end,
-                               f"“{unit}” is written twice", {"rule": "duplicate"}, suggestion=""))
+                               f"“{span.evidence['unit']}” is written twice", {"rule": "duplicate"}, suggestion=""))
+        doubled = {index: [(span.start, span.end) for span in spans] for index, spans in found.items()}
         if not self.settings.use_lm:
             return out
         from models.catalog import get_language_model
@@ -148,9 +147,8 @@ class Check:
                                              self.settings.max_verify, doubled, views)
         negations = self.negation_flags(doc, links, views) if links is not None else []
         out += negations
-        for index, start, end in ((r.index, r.start, r.end) for r in negations):
-            candidates = [c for c in candidates if not (c.index == index and c.span.start < end
-                                                        and start < c.span.end)]
+        candidates = [c for c in candidates if not any(r.index == c.index and c.span.start < r.end
+                                                       and r.start < c.span.end for r in negations)]
         for cand in candidates:
             if cand.probability is None or (cand.probability < final.threshold and not self.keep_all):
                 continue
@@ -172,15 +170,16 @@ class Check:
         """A stand-alone 不/未/... that the language model found surprising, in a sentence whose aligned
         English has no negation of any kind (only paragraphs the model scored are judged)."""
         out: list[Raw] = []
-        names = [form for entry in self.glossary.entries for form in entry.accepted]
+        guards: dict[int, list[tuple[int, int]]] = {}
         for index, sidx, en_texts, _score in links.sentence_links:
             para = doc.paragraphs[index]
             if index not in views or not para.sentences or not en_texts:
                 continue
             s0, s1 = para.sentences[sidx[0]].start, para.sentences[sidx[-1]].end
-            guard = protected_spans(para.text) + [(at, at + len(form)) for form in names if form in para.text
-                                                  for at in _find_all(para.text, form)]
-            for start, end in stray_negations(para.text, s0, s1, " ".join(en_texts), guard):
+            if index not in guards:  # numbers, symbols and official names (最不发达国家) of the paragraph
+                guards[index] = protected_spans(para.text) + [
+                    (at, end) for _, at, end in glossary_mentions(self.glossary, para.text)]
+            for start, end in stray_negations(para.text, s0, s1, " ".join(en_texts), guards[index]):
                 token = next((t for t in views[index] if t.start <= start < t.end), None)
                 if token is None or token.surprisal < NEGATION_SURPRISAL:
                     continue
@@ -279,6 +278,16 @@ class Candidate:
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
+
+def duplicate_spans(doc: Document) -> dict[int, list[Span]]:
+    """Doubled characters or words (:func:`detect_garbled.duplicates`) per paragraph index."""
+    out: dict[int, list[Span]] = {}
+    for index, para in enumerate(doc.paragraphs):
+        spans = duplicates(para.text, protected_spans(para.text))
+        if spans:
+            out[index] = spans
+    return out
+
 
 def _totals(lm: Any, texts: list[str]) -> list[float]:
     """Total log-probabilities, batched when the backend can (transformers), one by one otherwise."""

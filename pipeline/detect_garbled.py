@@ -156,11 +156,6 @@ class LmParams:
     extend: float = 5.0
     """Neighbouring tokens at least this surprising join the span."""
     max_tokens: int = 3
-    min_chars: int = 2
-    """Single-character spans are too often a correct but unexpected word choice to report."""
-    max_word_cover: float = 0.5
-    """Spans whose characters are mostly dictionary words of two or more characters are left alone:
-    inserted or swapped characters break words apart, unusual but correct wording does not."""
     verify_gain: float = 3.0
     """Deleting or replacing the span must raise the window's log-probability by this much (nats), after
     the length charge below."""
@@ -244,7 +239,7 @@ SCREEN_FEATURES = ("gap_max", "surprisal_max", "gap_sum", "tokens", "chars", "wo
                    "after", "before", "repeats", "rarity", "unseen_bigrams", "unique_bigrams", "swap_fix")
 FINAL_FEATURES = (*SCREEN_FEATURES, "delete_gain", "replace_gain", "best_adjusted")
 
-CANDIDATE_PARAMS = LmParams(surprisal=6.0, gap=4.0, extend=5.0, max_tokens=3, min_chars=1)
+CANDIDATE_PARAMS = LmParams(surprisal=6.0, gap=4.0, extend=5.0, max_tokens=3)
 """Loose thresholds: candidates for the learned scorer, not flags."""
 
 
