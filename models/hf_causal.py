@@ -164,8 +164,10 @@ class TransformersCausalLM:
                 mask[row, :len(encoded[i])] = 1
             with self._lock, torch.inference_mode():
                 logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-                logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
-                picked = logp.gather(2, ids[:, 1:, None].to(self.device))[:, :, 0] * mask[:, 1:].to(self.device)
+                logits = logits[:, :-1].float()
+                # the picked logit minus the log-normaliser: no second vocabulary-sized tensor (log_softmax)
+                picked = (logits.gather(2, ids[:, 1:, None].to(self.device))[:, :, 0]
+                          - torch.logsumexp(logits, dim=-1)) * mask[:, 1:].to(self.device)
                 sums = picked.sum(dim=1).cpu().tolist()
             for row, i in enumerate(batch):
                 out[i] = float(sums[row])

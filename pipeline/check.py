@@ -23,18 +23,20 @@ from pipeline.config import Config
 from pipeline.detect_form import check_form
 from pipeline.detect_garbled import (
     CANDIDATE_PARAMS,
+    HAN,
+    Edit,
     LmParams,
-    Logistic,
+    Scorer,
     Span,
     TokenView,
     duplicates,
-    gain_features,
+    edit_features,
     lm_spans,
     load_scorer,
+    local_edits,
     rare_runs,
     span_features,
     stray_negations,
-    verdict,
     word_spans,
 )
 from pipeline.document import Document, DocumentPair, Flag, Paragraph
@@ -122,6 +124,10 @@ class Check:
             run("omission", omission_flags, doc, links)
         if "garbled" in enabled:
             run("garbled", self.garbled_flags, doc, links)
+        # a name the glossary recognises under the damage says more (and suggests better) than the LM span
+        named = [r for r in raw if r.evidence.get("rule") == "corrupted_rendering"]
+        raw = [r for r in raw if r.evidence.get("rule") != "lm" or not any(
+            n.index == r.index and r.start < n.end and n.start < r.end for n in named)]
         flags = finalise(doc, raw, self.settings.min_severity)
         doc.flags = flags
         set_risk(doc)
@@ -152,18 +158,21 @@ class Check:
         for cand in candidates:
             if cand.probability is None or (cand.probability < final.threshold and not self.keep_all):
                 continue
-            span, index = cand.span, cand.index
+            index, edit = cand.index, cand.edit
+            start, end = (edit.start, edit.end) if edit else (cand.span.start, cand.span.end)
             evidence = {"rule": "lm", "probability": round(cand.probability, 3),
-                        "gain": round(cand.features["best_adjusted"], 2), "chars": span.end - span.start,
+                        "gain": round(cand.features["best_adjusted"], 2), "edit": edit.kind if edit else "",
+                        "candidate": [cand.span.start, cand.span.end],
                         "delete_gain": round(cand.features["delete_gain"], 2),
-                        "replace_gain": round(cand.features["replace_gain"], 2), **span.evidence}
+                        "replace_gain": round(cand.features["replace_gain"], 2), **cand.span.evidence}
             if links is not None:
-                evidence["english"] = _aligned_english(links, doc.paragraphs[index], index, span.start)
+                evidence["english"] = _aligned_english(links, doc.paragraphs[index], index, start)
             severity = "high" if cand.probability >= (1 + final.threshold) / 2 else "medium"
-            edit = cand.edit
-            message = "garbled text: " + ("deleting it" if edit == "" else f"“{edit}” instead") + \
-                f" makes the sentence far more probable (p={cand.probability:.2f})"
-            out.append(Raw("garbled", severity, index, span.start, span.end, message, evidence, suggestion=edit))
+            fix = edit.text if edit else ""
+            how = {"swap": f"writing “{fix}” (characters swapped)", "guess": f"“{fix}” instead"}.get(
+                edit.kind if edit else "", "deleting it")
+            message = f"garbled text: {how} makes the sentence far more probable (p={cand.probability:.2f})"
+            out.append(Raw("garbled", severity, index, start, end, message, evidence, suggestion=fix))
         return out
 
     def negation_flags(self, doc: Document, links: Links, views: dict[int, list[TokenView]]) -> list[Raw]:
@@ -190,7 +199,7 @@ class Check:
                                 "english": " ".join(en_texts)}, suggestion=""))
         return out
 
-    def garbled_candidates(self, doc: Document, lm: Any, screen: Logistic | None, final: Logistic | None,
+    def garbled_candidates(self, doc: Document, lm: Any, screen: Scorer | None, final: Scorer | None,
                            max_verify: int | None, skip: dict[int, list[tuple[int, int]]] | None = None,
                            views_out: dict[int, list[TokenView]] | None = None) -> list[Candidate]:
         """Language-model candidates with their features: paragraphs chosen by the word-frequency screen
@@ -228,7 +237,9 @@ class Check:
                 views_out[index] = views
             words = word_spans(para.text)
             taken = skip.get(index, [])
-            for span in lm_spans(views, protected_spans(para.text), CANDIDATE_PARAMS):
+            # official names (行预咨委会) are deliberate even where the model finds them odd
+            guard = protected_spans(para.text) + [(a, b) for _, a, b in glossary_mentions(self.glossary, para.text)]
+            for span in lm_spans(views, guard, CANDIDATE_PARAMS):
                 piece = para.text[span.start:span.end].strip()
                 if not piece or any(span.start < e and s < span.end for s, e in taken):
                     continue
@@ -239,28 +250,21 @@ class Check:
         verify = [c for c in found if screen is None or c.screen >= screen.threshold]
         verify = verify if max_verify is None else verify[:max_verify]
         # All re-scoring windows in one batch; each window stays inside its sentence so the comparison is local.
-        jobs: list[tuple[Candidate, list[str], list[str]]] = []
+        jobs: list[tuple[Candidate, list[Edit], int]] = []
         texts: list[str] = []
         for cand in verify:
             para, span = doc.paragraphs[cand.index], cand.span
             s0, s1 = _sentence_around(para, span.start, span.end)
             w0, w1 = max(s0, span.start - VERIFY_WINDOW), min(s1, span.end + VERIFY_WINDOW)
-            window = para.text[w0:w1]
-            a, b = span.start - w0, span.end - w0
-            edits = [""]
-            best = (span.suggestion or "").strip()
-            if best and best != window[a:b]:
-                edits.append(best)
-            jobs.append((cand, edits, [window, *(window[:a] + e + window[b:] for e in edits)]))
-            texts.extend(jobs[-1][2])
+            edits = [e for e in local_edits(para.text, span) if w0 <= e.start and e.end <= w1]
+            jobs.append((cand, edits, len(texts)))
+            texts.append(para.text[w0:w1])
+            texts.extend(para.text[w0:e.start] + e.text + para.text[e.end:w1] for e in edits)
         totals = _totals(lm, texts)
-        pos = 0
-        for cand, edits, variants_text in jobs:
-            scores = totals[pos:pos + len(variants_text)]
-            pos += len(variants_text)
-            variants = dict(zip(edits, scores[1:], strict=True))
-            cand.features.update(gain_features(scores[0], variants, cand.span.end - cand.span.start, self.params))
-            _, cand.edit, _ = verdict(scores[0], variants, cand.span.end - cand.span.start, self.params)
+        for cand, edits, pos in jobs:
+            gains, cand.edit = edit_features(totals[pos], list(zip(edits, totals[pos + 1:pos + 1 + len(edits)],
+                                                                    strict=True)), self.params)
+            cand.features.update(gains)
             cand.probability = final.probability(cand.features) if final else None
         return sorted(found, key=lambda c: (c.index, c.span.start))
 
@@ -274,7 +278,8 @@ class Candidate:
     features: dict[str, float]
     screen: float
     probability: float | None = None
-    edit: str = ""
+    edit: Edit | None = None
+    """The correction that gained most (after the per-character charge): the flag's span and suggestion."""
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -557,6 +562,17 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
                 continue
             if any(v in zh for v in entry.variants):
                 continue  # already flagged as a variant
+            broken = next(((form, near) for form in entry.accepted if (near := near_miss(zh, form))
+                           and not _named_there(glossary, zh, near[0], near[1], len(form))), None)
+            if broken:  # 本国工线期作人员 for 本国工作人员: garbled inside the name, not a missing name
+                form, (a, b, how) = broken
+                out.append(Raw("garbled", "high", index, s0 + a, s0 + b,
+                               f"“{zh[a:b]}” looks like a corrupted “{form}” ({how}); the English names "
+                               f"“{hit.group()}”",
+                               {"rule": "corrupted_rendering", "en_term": entry.en, "english": en,
+                                "standard": entry.zh, "edit": how, "source": entry.source,
+                                "link_score": round(score, 3)}, suggestion=form))
+                continue
             # The paragraph may render it in a neighbouring sentence (a link the aligner drew otherwise):
             # only report when the paragraph renders it fewer times than its English names it.
             en_count = len(pattern.findall(" ".join(links.en_paragraphs.get(index, [])) or en))
@@ -570,6 +586,47 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
                            {"rule": "missing_official", "en_term": entry.en, "english": en, "standard": entry.zh,
                             "source": entry.source, "link_score": round(score, 3)}, suggestion=entry.zh))
     return out
+
+
+def near_miss(text: str, form: str) -> tuple[int, int, str] | None:
+    """Where ``text`` holds ``form`` corrupted by one small edit, as (start, end, what happened): up to three
+    characters inserted inside it (forms of 3+ characters), two adjacent characters swapped (3+), one
+    character replaced (5+; an inner one for 4) or dropped (5+). Short forms get fewer edits: a two-character
+    name one edit away from some other word is everywhere. None when the form is written as it is or not nearly."""
+    n = len(form)
+    if n < 3 or form in text:
+        return None
+    for at in _find_all(text, form[0]):
+        for extra in (1, 2, 3):  # insertion: form[0] ... form[-1] with the form as a subsequence
+            piece = text[at:at + n + extra]
+            if len(piece) == n + extra and piece[-1] == form[-1] and _subsequence(form, piece) \
+                    and all(HAN.match(c) for c in piece):
+                return at, at + n + extra, f"{extra} character{'s' if extra > 1 else ''} inserted"
+    for at in range(len(text) - n + 1):
+        piece = text[at:at + n]
+        diff = [i for i in range(n) if piece[i] != form[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and piece[diff[0]] == form[diff[1]] \
+                and piece[diff[1]] == form[diff[0]]:
+            return at, at + n, "two characters swapped"
+        if len(diff) == 1 and HAN.match(piece[diff[0]]) and (n >= 5 or (n == 4 and 0 < diff[0] < 3)):
+            return at, at + n, f"“{piece[diff[0]]}” for “{form[diff[0]]}”"
+    if n >= 5:
+        for at in range(len(text) - n + 2):
+            piece = text[at:at + n - 1]
+            if piece[0] == form[0] and piece[-1] == form[-1] and _subsequence(piece, form):
+                return at, at + n - 1, "a character dropped"
+    return None
+
+
+def _named_there(glossary: Glossary, zh: str, start: int, end: int, size: int) -> bool:
+    """Does an official rendering at least ``size`` characters long overlap zh[start:end]? (安全理事会 holds
+    安理会 as a subsequence: it is another name written correctly, not a corrupted one.)"""
+    return any(a < end and start < b and b - a >= size for _, a, b in glossary_mentions(glossary, zh))
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(c in it for c in short)
 
 
 def _wrong_entities(text: str, s0: int, s1: int, en: str, en_paragraph: str, en_entries: list[Entry],

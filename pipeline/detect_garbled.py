@@ -8,8 +8,9 @@ Three pure parts, tested without models:
   language model and is, alone, the baseline the benchmark compares against.
 - :func:`lm_spans`: from a language model's per-token scores, spans whose tokens are both surprising
   and far below the model's own best guess at that position, merged across neighbours; protected
-  spans (numbers, symbols, Latin text) never count. The caller verifies each span by deleting it or
-  replacing it with the model's guess and re-scoring (:func:`verdict`).
+  spans (numbers, symbols, Latin text, official names) never count. The caller verifies each span by
+  re-scoring local corrections (:func:`local_edits`: delete it, put the model's guess in its place, delete
+  part of it, swap characters back) and reads the gains (:func:`edit_features`).
 """
 
 from __future__ import annotations
@@ -156,9 +157,6 @@ class LmParams:
     extend: float = 5.0
     """Neighbouring tokens at least this surprising join the span."""
     max_tokens: int = 3
-    verify_gain: float = 3.0
-    """Deleting or replacing the span must raise the window's log-probability by this much (nats), after
-    the length charge below."""
     char_cost: float = 7.0
     """Nats charged per character an edit removes: deleting fluent text also raises the probability
     (a shorter text has fewer tokens to pay for), so a deletion must beat what the removed characters
@@ -213,20 +211,6 @@ def word_cover(start: int, end: int, words: list[tuple[int, int]]) -> float:
     return sum(1 for i in range(start, end) if any(s <= i < e for s, e in words)) / (end - start)
 
 
-def verdict(original: float, variants: dict[str, float], removed: int = 0,
-            params: LmParams = LmParams()) -> tuple[bool, str, float]:
-    """Is a span garbled? ``original`` is the log-probability of the window as written; ``variants``
-    maps each edit ("" = delete, else the replacement text) to the log-probability after it; ``removed``
-    is the span's length in characters. A span is garbled when some edit makes the window far more
-    probable than the characters it removes can explain. Returns (garbled, best edit, adjusted gain)."""
-    if not variants:
-        return False, "", 0.0
-    adjusted = {edit: lp - original - params.char_cost * max(0, removed - len(edit))
-                for edit, lp in variants.items()}
-    edit, gain = max(adjusted.items(), key=lambda kv: kv[1])
-    return gain >= params.verify_gain, edit, gain
-
-
 # ------------------------------------------------------------------------------------------- learned scorer
 #
 # The hand-set thresholds above only propose candidates (loosely). Whether a candidate is reported is decided
@@ -237,7 +221,7 @@ def verdict(original: float, variants: dict[str, float], removed: int = 0,
 
 SCREEN_FEATURES = ("gap_max", "surprisal_max", "gap_sum", "tokens", "chars", "word_cover", "fix_words",
                    "after", "before", "repeats", "rarity", "unseen_bigrams", "unique_bigrams", "swap_fix")
-FINAL_FEATURES = (*SCREEN_FEATURES, "delete_gain", "replace_gain", "best_adjusted")
+FINAL_FEATURES = (*SCREEN_FEATURES, "delete_gain", "replace_gain", "best_adjusted", "trim_adjusted", "swap_gain")
 
 CANDIDATE_PARAMS = LmParams(surprisal=6.0, gap=4.0, extend=5.0, max_tokens=3)
 """Loose thresholds: candidates for the learned scorer, not flags."""
@@ -312,15 +296,68 @@ def span_features(text: str, span: Span, tokens: list[TokenView], words: list[tu
     }
 
 
-def gain_features(original: float, variants: dict[str, float], removed: int,
-                  params: LmParams = LmParams()) -> dict[str, float]:
-    """Re-scoring gains: deleting the span, putting the model's guess in its place, and the best gain after
-    the per-character charge of :func:`verdict`."""
-    delete = variants.get("", original) - original
-    replaced = [lp - original for edit, lp in variants.items() if edit]
-    _, _, adjusted = verdict(original, variants, removed, params)
-    return {"delete_gain": delete, "replace_gain": max(replaced) if replaced else delete,
-            "best_adjusted": adjusted}
+@dataclass(frozen=True)
+class Edit:
+    """One local correction tried on a candidate: the paragraph's characters [start, end) become ``text``.
+    ``kind``: "delete" (the whole span), "guess" (the model's best guess in its place), "trim" (only part of
+    the span deleted: the span may have grown over sound neighbours of the real defect) or "swap" (two
+    adjacent characters put back in dictionary order)."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+
+    @property
+    def removed(self) -> int:
+        """Characters removed net (charged by ``LmParams.char_cost``: deleting anything helps a little)."""
+        return max(0, self.end - self.start - len(self.text))
+
+
+MAX_SWAPS = 2
+"""At most this many transpositions are tried per candidate (the dictionary's most frequent ones)."""
+
+
+def local_edits(text: str, span: Span) -> list[Edit]:
+    """The corrections re-scored for a candidate span: delete it, put the model's guess in its place,
+    delete only its first or last one or two characters, and swap adjacent characters in or next to it
+    where the swapped pair is a dictionary word."""
+    s, e = span.start, span.end
+    edits = [Edit(s, e, "", "delete")]
+    guess = (span.suggestion or "").strip()
+    if guess and guess != text[s:e]:
+        edits.append(Edit(s, e, guess, "guess"))
+    for a, b in ((s + 1, e), (s, e - 1), (s + 2, e), (s, e - 2)):
+        if b > a and text[a:b].strip():
+            edits.append(Edit(a, b, "", "trim"))
+    swaps = []
+    for i in range(max(0, s - 1), min(len(text), e + 1) - 1):
+        pair = text[i:i + 2]
+        if HAN.match(pair[0]) and HAN.match(pair[1]) and pair[0] != pair[1] and word_logfreq(pair[::-1]) >= 0:
+            swaps.append((word_logfreq(pair[::-1]), Edit(i, i + 2, pair[::-1], "swap")))
+    swaps.sort(key=lambda fs: -fs[0])
+    return edits + [edit for _, edit in swaps[:MAX_SWAPS]]
+
+
+def edit_features(original: float, scored: list[tuple[Edit, float]],
+                  params: LmParams = LmParams()) -> tuple[dict[str, float], Edit | None]:
+    """Re-scoring gains of :func:`local_edits` (log-probability of the window after the edit minus as
+    written) and the best edit after ``LmParams.char_cost`` per character removed net."""
+    if not scored:
+        zero = {"delete_gain": 0.0, "replace_gain": 0.0, "best_adjusted": 0.0, "trim_adjusted": 0.0,
+                "swap_gain": 0.0}
+        return zero, None
+    gain = [(edit, lp - original) for edit, lp in scored]
+    adjusted = [(edit, g - params.char_cost * edit.removed) for edit, g in gain]
+    delete = next((g for edit, g in gain if edit.kind == "delete"), 0.0)
+    guesses = [g for edit, g in gain if edit.kind == "guess"]
+    whole = next((a for edit, a in adjusted if edit.kind == "delete"), 0.0)
+    trims = [a for edit, a in adjusted if edit.kind == "trim"]
+    swaps = [g for edit, g in gain if edit.kind == "swap"]
+    best, best_gain = max(adjusted, key=lambda ea: ea[1])
+    return {"delete_gain": delete, "replace_gain": max(guesses) if guesses else delete,
+            "best_adjusted": best_gain, "trim_adjusted": max(trims) if trims else whole,
+            "swap_gain": max(swaps) if swaps else 0.0}, best
 
 
 Z_CLIP = 3.0
@@ -356,16 +393,71 @@ class Logistic:
                 "weights": list(self.weights), "bias": self.bias, "threshold": self.threshold}
 
 
+@dataclass(frozen=True)
+class Tree:
+    """One regression tree in flat arrays: node k splits on ``feature[k]`` at ``cut[k]`` (value <= cut goes
+    to ``left[k]``, else ``right[k]``); a leaf has feature -1 and adds ``value[k]`` to the log-odds."""
+
+    feature: tuple[int, ...]
+    cut: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    def __call__(self, x: list[float]) -> float:
+        k = 0
+        while self.feature[k] >= 0:
+            k = self.left[k] if x[self.feature[k]] <= self.cut[k] else self.right[k]
+        return self.value[k]
+
+
+@dataclass(frozen=True)
+class BoostedTrees:
+    """Gradient-boosted regression trees on the log-odds (logistic loss): the final scorer, where features
+    act together (a swap gain means something only when a swap was possible; a trim only on long spans).
+    Fitted by ``benchmarks/train_garbled.py``; read from plain JSON."""
+
+    features: tuple[str, ...]
+    base: float
+    trees: tuple[Tree, ...]
+    threshold: float
+
+    def probability(self, values: dict[str, float]) -> float:
+        x = [values[f] for f in self.features]
+        z = self.base + sum(tree(x) for tree in self.trees)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_dict(self) -> dict:
+        return {"kind": "boosted_trees", "features": list(self.features), "base": self.base,
+                "threshold": self.threshold,
+                "trees": [{"feature": list(t.feature), "cut": list(t.cut), "left": list(t.left),
+                           "right": list(t.right), "value": list(t.value)} for t in self.trees]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> BoostedTrees:
+        trees = tuple(Tree(tuple(int(v) for v in t["feature"]), tuple(float(v) for v in t["cut"]),
+                           tuple(int(v) for v in t["left"]), tuple(int(v) for v in t["right"]),
+                           tuple(float(v) for v in t["value"])) for t in data["trees"])
+        return cls(tuple(data["features"]), float(data["base"]), trees, float(data["threshold"]))
+
+
+Scorer = Logistic | BoostedTrees
+
+
+def scorer_from_dict(data: dict) -> Scorer:
+    return BoostedTrees.from_dict(data) if data.get("kind") == "boosted_trees" else Logistic.from_dict(data)
+
+
 MODEL_PATH = Path(__file__).resolve().parent / "resources" / "garbled_model.json"
 
 
 @lru_cache(maxsize=4)
-def load_scorer(path: str = "") -> tuple[Logistic, Logistic, dict]:
+def load_scorer(path: str = "") -> tuple[Scorer, Scorer, dict]:
     """The (screen, final) models and their training record; plain JSON, never a pickle."""
     import json
 
     data = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
-    return Logistic.from_dict(data["screen"]), Logistic.from_dict(data["final"]), data.get("trained", {})
+    return scorer_from_dict(data["screen"]), scorer_from_dict(data["final"]), data.get("trained", {})
 
 
 # ---------------------------------------------------------------------------------------------- stray negations

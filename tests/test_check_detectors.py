@@ -5,10 +5,20 @@ from __future__ import annotations
 import pytest
 
 from pipeline import numbers as num
-from pipeline.check import Check, build_links, finalise, flags_json, number_flags, omission_flags, set_risk, term_flags
+from pipeline.check import (
+    Check,
+    build_links,
+    finalise,
+    flags_json,
+    near_miss,
+    number_flags,
+    omission_flags,
+    set_risk,
+    term_flags,
+)
 from pipeline.config import load_config
 from pipeline.detect_form import half_width_punctuation, orphan_footnote_markers, unbalanced, untranslated_english
-from pipeline.detect_garbled import LmParams, TokenView, duplicates, lm_spans, rare_runs, verdict
+from pipeline.detect_garbled import TokenView, duplicates, lm_spans, rare_runs
 from pipeline.document import Alignment, Document, DocumentPair, Paragraph, Section, Sentence, SubItem
 from pipeline.glossary import load_glossary
 
@@ -114,14 +124,6 @@ def test_lm_spans_ignore_tokens_repeated_in_the_document():
     assert lm_spans([_view(0, 14, 10, han=False)]) == []
 
 
-def test_verdict_needs_a_large_gain_after_the_length_charge():
-    params = LmParams(verify_gain=6.0, char_cost=5.0)
-    assert verdict(-50.0, {"": -30.0}, 2, params)[0]  # +20 for two characters: 20 - 10 >= 6
-    assert not verdict(-50.0, {"": -30.0}, 4, params)[0]  # deleting four ordinary characters gains as much
-    assert not verdict(-50.0, {"": -47.0, "的": -46.0}, 1, params)[0]
-    assert verdict(-50.0, {"": -60.0, "的": -43.0}, 1, params)[1] == "的"
-
-
 # ------------------------------------------------------------------ stage-level, no models
 def _pair(zh_sents: list[list[str]], en_sents: list[list[str]] | None, links=None) -> DocumentPair:
     def doc(lang, paras):
@@ -202,6 +204,32 @@ def test_wrong_entity_named_in_place_of_the_english_one():
     links = build_links(pair)
     links.en_paragraphs[0] = [pair.en.paragraphs[0].text]
     assert not [f for f in term_flags(pair.zh, links, glossary) if f.evidence["rule"] == "wrong_entity"]
+
+
+def test_near_miss_finds_a_name_damaged_by_one_small_edit():
+    assert near_miss("这是本国工线期作人员的问题", "本国工作人员") == (2, 10, "2 characters inserted")
+    assert near_miss("与有关员会国协商", "会员国")[2] == "two characters swapped"
+    assert near_miss("联合国儿童基会", "联合国儿童基金会")[2] == "a character dropped"
+    assert near_miss("由经常预供供资", "经常预算") is None  # a four-character form: only an inner character
+    assert near_miss("经常顶算", "经常预算")[2] == "“顶” for “预”"
+    assert near_miss("会员国提出", "会员国") is None  # written as it is
+    assert near_miss("大理会", "大会") is None  # two characters: too short to judge
+    assert near_miss("理事国", "理事会") is None
+
+
+def test_corrupted_name_is_reported_as_garbled_not_as_missing():
+    glossary = load_glossary()
+    pair = _pair([["受害者中多数是本国工线期作人员。", "安全理事会审议了报告。"]],
+                 [["Most victims were national staff.", "The Security Council considered the report."]],
+                 [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9), Alignment((1,), (1,), 0.9)])
+    flags = term_flags(pair.zh, build_links(pair), glossary)
+    broken = [f for f in flags if f.evidence["rule"] == "corrupted_rendering"]
+    assert len(broken) == 1 and broken[0].type == "garbled" and broken[0].suggestion == "本国工作人员"
+    text = pair.zh.paragraphs[0].text
+    assert text[broken[0].start:broken[0].end] == "本国工线期作人员"
+    assert not any(f.evidence["rule"] == "missing_official" and f.evidence["en_term"] == "national staff"
+                   for f in flags)
+    assert not any(f.evidence["en_term"] == "Security Council" for f in flags)  # written in full, correctly
 
 
 def test_omission_and_addition_from_links():

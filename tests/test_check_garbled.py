@@ -15,14 +15,19 @@ from pipeline.check import Check
 from pipeline.config import load_config
 from pipeline.detect_garbled import (
     FINAL_FEATURES,
+    MAX_SWAPS,
     MODEL_PATH,
     SCREEN_FEATURES,
+    BoostedTrees,
+    Edit,
     Logistic,
     Span,
     TokenView,
+    edit_features,
     english_has_negation,
-    gain_features,
     load_scorer,
+    local_edits,
+    scorer_from_dict,
     span_features,
     stray_negations,
 )
@@ -98,10 +103,29 @@ def test_span_features_tell_broken_words_from_fluent_ones():
     assert feats_bad["unique_bigrams"] == 1.0 and feats_ok["unique_bigrams"] < 1.0  # the document as context
 
 
-def test_gain_features_and_charge_per_removed_character():
-    feats = gain_features(-50.0, {"": -30.0, "的": -45.0}, 2)
-    assert feats["delete_gain"] == 20.0 and feats["replace_gain"] == 5.0
-    assert feats["best_adjusted"] == pytest.approx(20.0 - 2 * 7.0)
+def test_local_edits_delete_guess_trim_and_swap():
+    text = "各国展发合作伙伴关系"
+    span = Span(2, 4, 1.0, "lm", suggestion="发展")
+    edits = {(e.start, e.end, e.text, e.kind) for e in local_edits(text, span)}
+    assert (2, 4, "", "delete") in edits and (2, 4, "发展", "guess") in edits
+    assert {(3, 4, "", "trim"), (2, 3, "", "trim")} <= edits  # a two-character span: trim one either side
+    assert (2, 4, "发展", "swap") in edits  # 展发 is no word, 发展 is
+    assert len([e for e in edits if e[3] == "swap"]) <= MAX_SWAPS
+    # no guess when the model's guess is what is written; nothing outside the text
+    same = local_edits("展发", Span(0, 2, 1.0, "lm", suggestion="展发"))
+    assert [e.kind for e in same if e.kind != "swap"] == ["delete", "trim", "trim"]
+
+
+def test_edit_features_charge_per_removed_character_and_pick_the_best_edit():
+    delete, guess = Edit(0, 2, "", "delete"), Edit(0, 2, "的", "guess")
+    trim, swap = Edit(1, 2, "", "trim"), Edit(0, 2, "发展", "swap")
+    feats, best = edit_features(-50.0, [(delete, -30.0), (guess, -45.0), (trim, -34.0), (swap, -48.0)])
+    assert feats["delete_gain"] == 20.0 and feats["replace_gain"] == 5.0 and feats["swap_gain"] == 2.0
+    assert feats["trim_adjusted"] == pytest.approx(16.0 - 7.0)  # one character removed
+    assert feats["best_adjusted"] == pytest.approx(9.0) and best == trim  # beats 20 - 2 * 7 for the whole span
+    feats, best = edit_features(-50.0, [(delete, -48.0), (swap, -30.0)])
+    assert best == swap and feats["best_adjusted"] == 20.0 and feats["trim_adjusted"] == pytest.approx(-12.0)
+    assert edit_features(-50.0, [])[1] is None
 
 
 def test_logistic_is_monotone_and_round_trips():
@@ -150,6 +174,29 @@ def test_stage_flags_inserted_junk_and_leaves_fluent_text(fake_lm):
     assert all(f.evidence["rule"] == "lm" and 0 <= f.evidence["probability"] <= 1 for f in flags)
 
 
+def test_stage_flag_covers_what_the_best_correction_deletes(fake_lm, monkeypatch):
+    """The first pass also finds the character after the junk odd (the span grows over it), but re-scoring
+    shows that deleting the junk alone restores the sentence: the flag covers the junk only."""
+    config = load_config(None, {"stages.check.detectors": ["garbled"]})
+    text = "会员国应当加强国际合作蚌雳以促进可持续发展并报告进展情况。"
+    first_pass = FakeLM.score
+
+    def score(self, t, context="", top_k=0):
+        scored = first_pass(self, t, context, top_k)
+        odd = t.find("蚌雳") + 2
+        # the model's guess (a junk character here) does not mend the sentence: only a deletion does
+        tokens = tuple(TokenScore(x.text, x.start, x.end, -6.0 if x.start == odd else x.logprob, (("舀", -0.5),))
+                       for x in scored.tokens)
+        return ScoredText(t, tokens, "fake")
+
+    monkeypatch.setattr(FakeLM, "score", score)
+    pair = _pair([[text]], None)
+    Check(config)(pair)
+    flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
+    assert len(flags) == 1 and flags[0].text == "蚌雳" and flags[0].suggestion == ""
+    assert flags[0].evidence["edit"] == "trim" and flags[0].evidence["candidate"] == [11, 14]
+
+
 def test_stage_flags_a_negation_the_english_does_not_have(fake_lm):
     config = load_config(None, {"stages.check.detectors": ["garbled"]})
     pair = _pair([["委员会将不加强与各国的合作。"]], [["The Committee will strengthen cooperation with States."]],
@@ -188,6 +235,23 @@ def test_training_label_metrics_count_rule_hits_and_clean_false_flags():
     assert m["recall"] == 1.0 and m["precision"] == 1.0 and m["clean_false_per_1000"] == 0.5
     m = label_metrics(cands, [0.9, 0.7, 0.8], docs, 0.5)
     assert m["precision"] == pytest.approx(2 / 3, abs=1e-3)
+
+
+def test_boosted_trees_learn_an_interaction_a_linear_model_cannot():
+    """y = 1 exactly when both features are high: no single linear cut separates it, trees do."""
+    import numpy as np
+
+    from benchmarks.train_garbled import fit_trees
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 1, size=(1200, 2))
+    y = ((x[:, 0] > 0.6) & (x[:, 1] > 0.6)).astype(float)
+    base, trees = fit_trees(x, y, rounds=60, rate=0.3, depth=2, min_leaf=10)
+    model = BoostedTrees(("a", "b"), base, tuple(trees), 0.5)
+    assert model.probability({"a": 0.9, "b": 0.9}) > 0.9
+    assert model.probability({"a": 0.9, "b": 0.1}) < 0.1 and model.probability({"a": 0.1, "b": 0.9}) < 0.1
+    assert BoostedTrees.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+    assert scorer_from_dict(model.to_dict()) == model
 
 
 @pytest.mark.parametrize("text", ["UNFPA and UNCDF provided support.", "Operation Unity continued.",
