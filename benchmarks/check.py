@@ -21,8 +21,12 @@ Speed: the whole check (LM load included) on the example document with the defau
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import platform
 import statistics
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -307,6 +311,15 @@ def run_speed(runs: int) -> dict[str, Any]:
             "goal_seconds": 90}
 
 
+def machine() -> str:
+    """CPU count and model, for the record (benchmarks on these shared machines are noisy)."""
+    model = ""
+    with contextlib.suppress(OSError):
+        model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("model name")), "")
+    return f"{os.cpu_count()} CPU cores ({model or platform.processor() or 'unknown CPU'})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=("test", "dev"), default="test")
@@ -318,6 +331,7 @@ def main() -> None:
     parser.add_argument("--out", default=None)
     parser.add_argument("--keep-all", action="store_true",
                         help="tuning: verify every LM candidate (no cap) and keep each as a flag, whatever its gain")
+    parser.add_argument("--max-verify", type=int, default=None, help="override [stages.check] max_verify")
     parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for the models (0: all cores)")
     args = parser.parse_args()
@@ -326,6 +340,8 @@ def main() -> None:
         path = TEST_CORPUS if args.corpus == "test" else DEV_CORPUS
         seeds = [int(s) for s in args.seeds.split(",")]
         overrides = {"models.threads": args.threads} if args.threads else {}
+        if args.max_verify is not None:
+            overrides["stages.check.max_verify"] = args.max_verify
         if args.keep_all:
             overrides["stages.check.max_verify"] = 1000
         result["accuracy"] = run_accuracy(path, seeds, overrides, verbose=args.verbose,
@@ -336,6 +352,9 @@ def main() -> None:
     if not args.accuracy_only:
         result["speed"] = run_speed(args.runs)
         print(json.dumps(result["speed"], indent=1))
+    for part in result.values():
+        part["command"] = "python -m benchmarks.check " + " ".join(sys.argv[1:])
+        part["machine"] = machine()
     out = Path(args.out) if args.out else RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
     existing = json.loads(out.read_text()) if out.exists() and out == RESULTS else {}

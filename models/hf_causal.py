@@ -143,7 +143,7 @@ class TransformersCausalLM:
             tokens.append(TokenScore(text[start:end], start, end, float(lp), alts))
         return ScoredText(text, tuple(tokens), self.info.name)
 
-    def totals(self, texts: list[str], batch_size: int = 16) -> list[float]:
+    def totals(self, texts: list[str], batch_size: int = 32) -> list[float]:
         """Total log-probability of each text (after the start token), several texts per forward pass.
 
         Cheaper than ``score`` for many short texts: one pass reads the weights once for a whole batch.

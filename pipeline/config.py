@@ -115,10 +115,10 @@ class CheckConfig:
     """Score candidate spans with the Chinese language model (off: rules and n-gram statistics only)."""
     min_severity: str = "low"
     """Flags below this severity are not written (low, medium, high)."""
-    lm_budget_chars: int = 4500
+    lm_budget_chars: int = 4000
     """At most this many characters per document are scored by the language model; paragraphs are
     chosen by the cheap word-frequency screen, most suspicious first (bounds the check's run time)."""
-    max_verify: int = 30
+    max_verify: int = 20
     """At most this many language-model spans per document are verified by re-scoring (the most
     suspicious first, as ranked by the learned screen model)."""
     garbled_model: str = ""

@@ -316,6 +316,8 @@ class Edit:
 
 MAX_SWAPS = 2
 """At most this many transpositions are tried per candidate (the dictionary's most frequent ones)."""
+TRIMS = (1, 2)
+"""Partial deletions tried per candidate: the span without its first or last ``n`` characters deleted."""
 
 
 def local_edits(text: str, span: Span) -> list[Edit]:
@@ -327,7 +329,7 @@ def local_edits(text: str, span: Span) -> list[Edit]:
     guess = (span.suggestion or "").strip()
     if guess and guess != text[s:e]:
         edits.append(Edit(s, e, guess, "guess"))
-    for a, b in ((s + 1, e), (s, e - 1), (s + 2, e), (s, e - 2)):
+    for a, b in [pair for n in TRIMS for pair in ((s + n, e), (s, e - n))]:
         if b > a and text[a:b].strip():
             edits.append(Edit(a, b, "", "trim"))
     swaps = []
