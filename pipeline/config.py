@@ -118,7 +118,7 @@ class CheckConfig:
     lm_budget_chars: int = 4000
     """At most this many characters per document are scored by the language model; paragraphs are
     chosen by the cheap word-frequency screen, most suspicious first (bounds the check's run time)."""
-    max_verify: int = 20
+    max_verify: int = 16
     """At most this many language-model spans per document are verified by re-scoring (the most
     suspicious first, as ranked by the learned screen model)."""
     garbled_model: str = ""

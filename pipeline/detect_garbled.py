@@ -221,7 +221,8 @@ def word_cover(start: int, end: int, words: list[tuple[int, int]]) -> float:
 
 SCREEN_FEATURES = ("gap_max", "surprisal_max", "gap_sum", "tokens", "chars", "word_cover", "fix_words",
                    "after", "before", "repeats", "rarity", "unseen_bigrams", "unique_bigrams", "swap_fix")
-FINAL_FEATURES = (*SCREEN_FEATURES, "delete_gain", "replace_gain", "best_adjusted", "trim_adjusted", "swap_gain")
+FINAL_FEATURES = (*SCREEN_FEATURES, "delete_gain", "replace_gain", "best_adjusted", "trim_adjusted", "swap_gain",
+                  "substitute_gain")
 
 CANDIDATE_PARAMS = LmParams(surprisal=6.0, gap=4.0, extend=5.0, max_tokens=3)
 """Loose thresholds: candidates for the learned scorer, not flags."""
@@ -320,10 +321,54 @@ TRIMS = (1, 2)
 """Partial deletions tried per candidate: the span without its first or last ``n`` characters deleted."""
 
 
+MAX_SUBSTITUTIONS = 2
+"""At most this many one-character substitutions that mend a dictionary word are tried per candidate."""
+
+
+@lru_cache(maxsize=1)
+def _blanked_words() -> dict[str, tuple[tuple[str, float], ...]]:
+    """Dictionary words of 2-4 Han characters seen at least once per million words, by each pattern with one
+    character blanked (“?合国” → 联合国): the two most frequent words per pattern with their log10 frequency."""
+    freq, total = _jieba_freq()
+    best: dict[str, list[tuple[float, str]]] = {}
+    floor = total / 1e6
+    for word, count in freq.items():
+        if 2 <= len(word) <= 4 and count >= floor and all(HAN.match(c) for c in word):
+            logf = math.log10(count * 1e6 / total)
+            for i in range(len(word)):
+                best.setdefault(word[:i] + "?" + word[i + 1:], []).append((logf, word))
+    return {key: tuple((w, f) for f, w in sorted(words, reverse=True)[:2]) for key, words in best.items()}
+
+
+def _substitutions(text: str, start: int, end: int) -> list[Edit]:
+    """One character in or next to [start, end) replaced so that a run of 2-4 characters around it that is
+    no dictionary word becomes one (组和 → 组织, 为合国 → 联合国): a character replaced by a wrong one leaves
+    a broken word that the dictionary can mend although the model, reading left to right, cannot guess it."""
+    blanked = _blanked_words()
+    found: dict[tuple[int, str], tuple[int, float]] = {}
+    for i in range(max(0, start - 1), min(len(text), end + 1)):
+        if not HAN.match(text[i]):
+            continue
+        for size in (2, 3, 4):
+            for a in range(max(0, i - size + 1), min(i, len(text) - size) + 1):
+                piece = text[a:a + size]
+                if not all(HAN.match(c) for c in piece) or word_logfreq(piece) >= 0:
+                    continue
+                for word, logf in blanked.get(piece[:i - a] + "?" + piece[i - a + 1:], ()):
+                    if word != piece and (i, word[i - a]) not in found:
+                        found[(i, word[i - a])] = logf
+    # best first: the substitution that leaves most of the neighbourhood inside dictionary words, then the
+    # more frequent word; the language model judges the survivors
+    w0, w1 = max(0, start - 3), min(len(text), end + 3)
+    ranked = sorted(found.items(), key=lambda kv: (-_cover(text[w0:kv[0][0]] + kv[0][1] + text[kv[0][0] + 1:w1]),
+                                                   -kv[1]))
+    return [Edit(i, i + 1, char, "substitute") for (i, char), _ in ranked[:MAX_SUBSTITUTIONS]]
+
+
 def local_edits(text: str, span: Span) -> list[Edit]:
     """The corrections re-scored for a candidate span: delete it, put the model's guess in its place,
-    delete only its first or last one or two characters, and swap adjacent characters in or next to it
-    where the swapped pair is a dictionary word."""
+    delete only its first or last one or two characters, swap adjacent characters in or next to it where
+    the swapped pair is a dictionary word, and replace one character where that mends a dictionary word."""
     s, e = span.start, span.end
     edits = [Edit(s, e, "", "delete")]
     guess = (span.suggestion or "").strip()
@@ -338,7 +383,7 @@ def local_edits(text: str, span: Span) -> list[Edit]:
         if HAN.match(pair[0]) and HAN.match(pair[1]) and pair[0] != pair[1] and word_logfreq(pair[::-1]) >= 0:
             swaps.append((word_logfreq(pair[::-1]), Edit(i, i + 2, pair[::-1], "swap")))
     swaps.sort(key=lambda fs: -fs[0])
-    return edits + [edit for _, edit in swaps[:MAX_SWAPS]]
+    return edits + [edit for _, edit in swaps[:MAX_SWAPS]] + _substitutions(text, s, e)
 
 
 def edit_features(original: float, scored: list[tuple[Edit, float]],
@@ -347,7 +392,7 @@ def edit_features(original: float, scored: list[tuple[Edit, float]],
     written) and the best edit after ``LmParams.char_cost`` per character removed net."""
     if not scored:
         zero = {"delete_gain": 0.0, "replace_gain": 0.0, "best_adjusted": 0.0, "trim_adjusted": 0.0,
-                "swap_gain": 0.0}
+                "swap_gain": 0.0, "substitute_gain": 0.0}
         return zero, None
     gain = [(edit, lp - original) for edit, lp in scored]
     adjusted = [(edit, g - params.char_cost * edit.removed) for edit, g in gain]
@@ -356,10 +401,11 @@ def edit_features(original: float, scored: list[tuple[Edit, float]],
     whole = next((a for edit, a in adjusted if edit.kind == "delete"), 0.0)
     trims = [a for edit, a in adjusted if edit.kind == "trim"]
     swaps = [g for edit, g in gain if edit.kind == "swap"]
+    subs = [g for edit, g in gain if edit.kind == "substitute"]
     best, best_gain = max(adjusted, key=lambda ea: ea[1])
     return {"delete_gain": delete, "replace_gain": max(guesses) if guesses else delete,
             "best_adjusted": best_gain, "trim_adjusted": max(trims) if trims else whole,
-            "swap_gain": max(swaps) if swaps else 0.0}, best
+            "swap_gain": max(swaps) if swaps else 0.0, "substitute_gain": max(subs) if subs else 0.0}, best
 
 
 Z_CLIP = 3.0

@@ -15,6 +15,7 @@ from pipeline.check import Check
 from pipeline.config import load_config
 from pipeline.detect_garbled import (
     FINAL_FEATURES,
+    MAX_SUBSTITUTIONS,
     MAX_SWAPS,
     MODEL_PATH,
     SCREEN_FEATURES,
@@ -113,7 +114,18 @@ def test_local_edits_delete_guess_trim_and_swap():
     assert len([e for e in edits if e[3] == "swap"]) <= MAX_SWAPS
     # no guess when the model's guess is what is written; nothing outside the text
     same = local_edits("展发", Span(0, 2, 1.0, "lm", suggestion="展发"))
-    assert [e.kind for e in same if e.kind != "swap"] == ["delete", "trim", "trim"]
+    assert [e.kind for e in same if e.kind not in ("swap", "substitute")] == ["delete", "trim", "trim"]
+
+
+def test_substitutions_mend_a_broken_dictionary_word():
+    """A wrong first character (为合国 for 联合国) is what a left-to-right model cannot guess: the
+    dictionary proposes it; fluent words are never rewritten."""
+    edits = local_edits("为合国安全管理系统", Span(0, 2, 1.0, "lm", suggestion="联"))
+    subs = [(e.start, e.text) for e in edits if e.kind == "substitute"]
+    assert (0, "联") in subs and len(subs) <= MAX_SUBSTITUTIONS
+    assert ("组织" in [("国际组和提供"[:e.start] + e.text + "国际组和提供"[e.end:])[2:4]
+                      for e in local_edits("国际组和提供", Span(3, 4, 1.0, "lm")) if e.kind == "substitute"])
+    assert not [e for e in local_edits("发展", Span(0, 2, 1.0, "lm")) if e.kind == "substitute"]
 
 
 def test_edit_features_charge_per_removed_character_and_pick_the_best_edit():
@@ -126,6 +138,9 @@ def test_edit_features_charge_per_removed_character_and_pick_the_best_edit():
     feats, best = edit_features(-50.0, [(delete, -48.0), (swap, -30.0)])
     assert best == swap and feats["best_adjusted"] == 20.0 and feats["trim_adjusted"] == pytest.approx(-12.0)
     assert edit_features(-50.0, [])[1] is None
+    sub = Edit(0, 1, "联", "substitute")
+    feats, best = edit_features(-50.0, [(delete, -45.0), (sub, -35.0)])
+    assert best == sub and feats["substitute_gain"] == 15.0 and feats["swap_gain"] == 0.0
 
 
 def test_logistic_is_monotone_and_round_trips():
@@ -190,8 +205,13 @@ def test_stage_flag_covers_what_the_best_correction_deletes(fake_lm, monkeypatch
         return ScoredText(t, tokens, "fake")
 
     monkeypatch.setattr(FakeLM, "score", score)
+    # the fake model finds any ordinary character fluent, so replacing a junk character would "mend" it as
+    # well as deleting it does: this test is about trims, substitutions are left out
+    monkeypatch.setattr("pipeline.detect_garbled.MAX_SUBSTITUTIONS", 0)
     pair = _pair([[text]], None)
-    Check(config)(pair)
+    check = Check(config)
+    check.keep_all = True  # whatever the shipped scorer thinks of these made-up scores: the span is tested
+    check(pair)
     flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
     assert len(flags) == 1 and flags[0].text == "蚌雳" and flags[0].suggestion == ""
     assert flags[0].evidence["edit"] == "trim" and flags[0].evidence["candidate"] == [11, 14]
