@@ -156,16 +156,19 @@ def _grow_tree(binned: np.ndarray, cuts: list[np.ndarray], g: np.ndarray, h: np.
     return Tree(*(tuple(col) for col in zip(*nodes, strict=True)))
 
 
-def trees_model(rows: list[dict], features: tuple[str, ...], threshold: float = 0.5) -> BoostedTrees:
+def _xy(rows: list[dict], features: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Feature matrix and 0/1 labels of candidate rows."""
     x = np.array([[r["features"][f] for f in features] for r in rows], dtype=float)
-    y = np.array([1.0 if r["label"] else 0.0 for r in rows])
-    base, trees = fit_trees(x, y)
+    return x, np.array([1.0 if r["label"] else 0.0 for r in rows])
+
+
+def trees_model(rows: list[dict], features: tuple[str, ...], threshold: float = 0.5) -> BoostedTrees:
+    base, trees = fit_trees(*_xy(rows, features))
     return BoostedTrees(features, base, tuple(trees), threshold)
 
 
 def model(rows: list[dict], features: tuple[str, ...], l2: float, threshold: float = 0.5) -> Logistic:
-    x = np.array([[r["features"][f] for f in features] for r in rows], dtype=float)
-    y = np.array([1.0 if r["label"] else 0.0 for r in rows])
+    x, y = _xy(rows, features)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     w, b = fit(np.clip((x - mean) / scale, -Z_CLIP, Z_CLIP), y, l2)

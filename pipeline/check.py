@@ -158,22 +158,28 @@ class Check:
         for cand in candidates:
             if cand.probability is None or (cand.probability < final.threshold and not self.keep_all):
                 continue
-            index, edit = cand.index, cand.edit
-            start, end = (edit.start, edit.end) if edit else (cand.span.start, cand.span.end)
+            index = cand.index
+            edit = cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")
+            start, end = edit.start, edit.end
             evidence = {"rule": "lm", "probability": round(cand.probability, 3),
-                        "gain": round(cand.features["best_adjusted"], 2), "edit": edit.kind if edit else "",
+                        "gain": round(cand.features["best_adjusted"], 2), "edit": edit.kind,
                         "candidate": [cand.span.start, cand.span.end],
                         "delete_gain": round(cand.features["delete_gain"], 2),
                         "replace_gain": round(cand.features["replace_gain"], 2), **cand.span.evidence}
             if links is not None:
                 evidence["english"] = _aligned_english(links, doc.paragraphs[index], index, start)
             severity = "high" if cand.probability >= (1 + final.threshold) / 2 else "medium"
-            fix = edit.text if edit else ""
-            how = {"swap": f"writing “{fix}” (characters swapped)", "guess": f"“{fix}” instead"}.get(
-                edit.kind if edit else "", "deleting it")
+            fix = edit.text
+            how = (f"writing “{fix}” (characters swapped)" if edit.kind == "swap"
+                   else f"“{fix}” instead" if fix else "deleting it")
             message = f"garbled text: {how} makes the sentence far more probable (p={cand.probability:.2f})"
             out.append(Raw("garbled", severity, index, start, end, message, evidence, suggestion=fix))
         return out
+
+    def _lm_guard(self, text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Where language-model evidence never counts: ``protected`` (numbers, symbols, Latin text) and the
+        glossary's official names (行预咨委会, 最不发达国家), deliberate even where the model finds them odd."""
+        return protected + [(a, b) for _, a, b in glossary_mentions(self.glossary, text)]
 
     def negation_flags(self, doc: Document, links: Links, views: dict[int, list[TokenView]]) -> list[Raw]:
         """A stand-alone 不/未/... that the language model found surprising, in a sentence whose aligned
@@ -186,8 +192,7 @@ class Check:
                 continue
             s0, s1 = para.sentences[sidx[0]].start, para.sentences[sidx[-1]].end
             if index not in guards:  # numbers, symbols and official names (最不发达国家) of the paragraph
-                guards[index] = protected_spans(para.text) + [
-                    (at, end) for _, at, end in glossary_mentions(self.glossary, para.text)]
+                guards[index] = self._lm_guard(para.text, protected_spans(para.text))
             for start, end in stray_negations(para.text, s0, s1, " ".join(en_texts), guards[index]):
                 token = next((t for t in views[index] if t.start <= start < t.end), None)
                 if token is None or token.surprisal < NEGATION_SURPRISAL:
@@ -204,13 +209,15 @@ class Check:
                            views_out: dict[int, list[TokenView]] | None = None) -> list[Candidate]:
         """Language-model candidates with their features: paragraphs chosen by the word-frequency screen
         within ``lm_budget_chars`` are scored (the title as context), loose spans proposed, ranked by the
-        ``screen`` model (all kept when None), the best ``max_verify`` re-scored (a window as written,
-        without the span, with the model's guess) and given the ``final`` model's probability."""
+        ``screen`` model (all kept when None), the best ``max_verify`` re-scored after the local corrections
+        of :func:`local_edits` and given the ``final`` model's probability."""
         skip = skip or {}
         screened: list[tuple[float, int]] = []
         rare: dict[int, list[Span]] = {}
+        protected: dict[int, list[tuple[int, int]]] = {}
         for index, para in enumerate(doc.paragraphs):
-            rare[index] = rare_runs(para.text, protected_spans(para.text))
+            protected[index] = protected_spans(para.text)
+            rare[index] = rare_runs(para.text, protected[index])
             rarity = sum(s.score for s in rare[index])
             screened.append((rarity / math.sqrt(max(len(para.text), 1)), index))
         budget = self.settings.lm_budget_chars
@@ -237,9 +244,7 @@ class Check:
                 views_out[index] = views
             words = word_spans(para.text)
             taken = skip.get(index, [])
-            # official names (行预咨委会) are deliberate even where the model finds them odd
-            guard = protected_spans(para.text) + [(a, b) for _, a, b in glossary_mentions(self.glossary, para.text)]
-            for span in lm_spans(views, guard, CANDIDATE_PARAMS):
+            for span in lm_spans(views, self._lm_guard(para.text, protected[index]), CANDIDATE_PARAMS):
                 piece = para.text[span.start:span.end].strip()
                 if not piece or any(span.start < e and s < span.end for s, e in taken):
                     continue

@@ -10,7 +10,7 @@ Three pure parts, tested without models:
   and far below the model's own best guess at that position, merged across neighbours; protected
   spans (numbers, symbols, Latin text, official names) never count. The caller verifies each span by
   re-scoring local corrections (:func:`local_edits`: delete it, put the model's guess in its place, delete
-  part of it, swap characters back) and reads the gains (:func:`edit_features`).
+  part of it, swap characters back, mend a broken word) and reads the gains (:func:`edit_features`).
 """
 
 from __future__ import annotations
@@ -214,10 +214,10 @@ def word_cover(start: int, end: int, words: list[tuple[int, int]]) -> float:
 # ------------------------------------------------------------------------------------------- learned scorer
 #
 # The hand-set thresholds above only propose candidates (loosely). Whether a candidate is reported is decided
-# by a logistic model over the features below, fitted by ``benchmarks/train_garbled.py`` on the tuning corpus
+# by learned models over the features below, fitted by ``benchmarks/train_garbled.py`` on the tuning corpus
 # (never on the held-out one) and shipped as ``pipeline/resources/garbled_model.json``. Two models: ``screen``
-# uses only what one scoring pass gives and ranks the candidates worth re-scoring; ``final`` adds the
-# re-scoring gains.
+# (logistic) uses only what one scoring pass gives and ranks the candidates worth re-scoring; ``final``
+# (boosted trees) adds the re-scoring gains.
 
 SCREEN_FEATURES = ("gap_max", "surprisal_max", "gap_sum", "tokens", "chars", "word_cover", "fix_words",
                    "after", "before", "repeats", "rarity", "unseen_bigrams", "unique_bigrams", "swap_fix")
@@ -248,16 +248,22 @@ def _cover(text: str) -> float:
     return sum(1 for i in han if any(s <= i < e for s, e in words)) / len(han)
 
 
+def _han_pairs(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    """(offset, pair) for each two different adjacent Han characters in or next to [start, end): where a
+    transposition may have happened."""
+    out = []
+    for i in range(max(0, start - 1), min(len(text), end + 1) - 1):
+        pair = text[i:i + 2]
+        if HAN.match(pair[0]) and HAN.match(pair[1]) and pair[0] != pair[1]:
+            out.append((i, pair))
+    return out
+
+
 def _swap_fix(text: str, start: int, end: int) -> float:
     """Transposed characters (展发 for 发展): the highest log10 frequency per million of a dictionary word
     made by swapping two adjacent characters around the span whose written order is no word; 0 if none."""
-    best = 0.0
-    for i in range(max(0, start - 1), min(len(text), end + 1) - 1):
-        pair = text[i:i + 2]
-        if len(pair) == 2 and HAN.match(pair[0]) and HAN.match(pair[1]) and pair[0] != pair[1] \
-                and word_logfreq(pair) < 0:
-            best = max(best, word_logfreq(pair[::-1]) + 1.0)
-    return best
+    return max([word_logfreq(pair[::-1]) + 1.0 for _, pair in _han_pairs(text, start, end)
+                if word_logfreq(pair) < 0] + [0.0])
 
 
 def span_features(text: str, span: Span, tokens: list[TokenView], words: list[tuple[int, int]],
@@ -301,8 +307,9 @@ def span_features(text: str, span: Span, tokens: list[TokenView], words: list[tu
 class Edit:
     """One local correction tried on a candidate: the paragraph's characters [start, end) become ``text``.
     ``kind``: "delete" (the whole span), "guess" (the model's best guess in its place), "trim" (only part of
-    the span deleted: the span may have grown over sound neighbours of the real defect) or "swap" (two
-    adjacent characters put back in dictionary order)."""
+    the span deleted: the span may have grown over sound neighbours of the real defect), "swap" (two
+    adjacent characters put back in dictionary order) or "substitute" (one character replaced so that a
+    broken dictionary word is whole again)."""
 
     start: int
     end: int
@@ -319,8 +326,6 @@ MAX_SWAPS = 2
 """At most this many transpositions are tried per candidate (the dictionary's most frequent ones)."""
 TRIMS = (1, 2)
 """Partial deletions tried per candidate: the span without its first or last ``n`` characters deleted."""
-
-
 MAX_SUBSTITUTIONS = 2
 """At most this many one-character substitutions that mend a dictionary word are tried per candidate."""
 
@@ -345,7 +350,7 @@ def _substitutions(text: str, start: int, end: int) -> list[Edit]:
     no dictionary word becomes one (组和 → 组织, 为合国 → 联合国): a character replaced by a wrong one leaves
     a broken word that the dictionary can mend although the model, reading left to right, cannot guess it."""
     blanked = _blanked_words()
-    found: dict[tuple[int, str], tuple[int, float]] = {}
+    found: dict[tuple[int, str], float] = {}
     for i in range(max(0, start - 1), min(len(text), end + 1)):
         if not HAN.match(text[i]):
             continue
@@ -377,11 +382,8 @@ def local_edits(text: str, span: Span) -> list[Edit]:
     for a, b in [pair for n in TRIMS for pair in ((s + n, e), (s, e - n))]:
         if b > a and text[a:b].strip():
             edits.append(Edit(a, b, "", "trim"))
-    swaps = []
-    for i in range(max(0, s - 1), min(len(text), e + 1) - 1):
-        pair = text[i:i + 2]
-        if HAN.match(pair[0]) and HAN.match(pair[1]) and pair[0] != pair[1] and word_logfreq(pair[::-1]) >= 0:
-            swaps.append((word_logfreq(pair[::-1]), Edit(i, i + 2, pair[::-1], "swap")))
+    swaps = [(word_logfreq(pair[::-1]), Edit(i, i + 2, pair[::-1], "swap")) for i, pair in _han_pairs(text, s, e)
+             if word_logfreq(pair[::-1]) >= 0]
     swaps.sort(key=lambda fs: -fs[0])
     return edits + [edit for _, edit in swaps[:MAX_SWAPS]] + _substitutions(text, s, e)
 

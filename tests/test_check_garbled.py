@@ -189,9 +189,8 @@ def test_stage_flags_inserted_junk_and_leaves_fluent_text(fake_lm):
     assert all(f.evidence["rule"] == "lm" and 0 <= f.evidence["probability"] <= 1 for f in flags)
 
 
-def test_stage_flag_covers_what_the_best_correction_deletes(fake_lm, monkeypatch):
-    """The first pass also finds the character after the junk odd (the span grows over it), but re-scoring
-    shows that deleting the junk alone restores the sentence: the flag covers the junk only."""
+def _flags_with_odd_neighbour(monkeypatch) -> list:
+    """LM flags (every candidate kept) for junk 蚌雳 whose next character the first pass also finds odd."""
     config = load_config(None, {"stages.check.detectors": ["garbled"]})
     text = "会员国应当加强国际合作蚌雳以促进可持续发展并报告进展情况。"
     first_pass = FakeLM.score
@@ -199,22 +198,37 @@ def test_stage_flag_covers_what_the_best_correction_deletes(fake_lm, monkeypatch
     def score(self, t, context="", top_k=0):
         scored = first_pass(self, t, context, top_k)
         odd = t.find("蚌雳") + 2
-        # the model's guess (a junk character here) does not mend the sentence: only a deletion does
+        # the model's guess (a junk character here) does not mend the sentence
         tokens = tuple(TokenScore(x.text, x.start, x.end, -6.0 if x.start == odd else x.logprob, (("舀", -0.5),))
                        for x in scored.tokens)
         return ScoredText(t, tokens, "fake")
 
     monkeypatch.setattr(FakeLM, "score", score)
-    # the fake model finds any ordinary character fluent, so replacing a junk character would "mend" it as
-    # well as deleting it does: this test is about trims, substitutions are left out
-    monkeypatch.setattr("pipeline.detect_garbled.MAX_SUBSTITUTIONS", 0)
     pair = _pair([[text]], None)
     check = Check(config)
     check.keep_all = True  # whatever the shipped scorer thinks of these made-up scores: the span is tested
     check(pair)
-    flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
+    return [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
+
+
+def test_stage_flag_covers_what_the_best_correction_deletes(fake_lm, monkeypatch):
+    """The first pass also finds the character after the junk odd (the span grows over it), but re-scoring
+    shows that deleting the junk alone restores the sentence: the flag covers the junk only."""
+    # the fake model finds any ordinary character fluent, so replacing a junk character would "mend" it as
+    # well as deleting it does: this test is about trims, substitutions are left out
+    monkeypatch.setattr("pipeline.detect_garbled.MAX_SUBSTITUTIONS", 0)
+    flags = _flags_with_odd_neighbour(monkeypatch)
     assert len(flags) == 1 and flags[0].text == "蚌雳" and flags[0].suggestion == ""
     assert flags[0].evidence["edit"] == "trim" and flags[0].evidence["candidate"] == [11, 14]
+    assert flags[0].message.startswith("garbled text: deleting it")
+
+
+def test_stage_flag_message_names_a_substituted_character(fake_lm, monkeypatch):
+    """With substitutions on, the fake model prefers replacing one junk character by an ordinary one: the
+    message and the suggestion name that character, not a deletion."""
+    flags = _flags_with_odd_neighbour(monkeypatch)
+    assert len(flags) == 1 and flags[0].evidence["edit"] == "substitute" and len(flags[0].text) == 1
+    assert flags[0].suggestion and flags[0].message.startswith(f"garbled text: “{flags[0].suggestion}” instead")
 
 
 def test_stage_flags_a_negation_the_english_does_not_have(fake_lm):
