@@ -17,7 +17,7 @@ Two models, both fitted in numpy here and shipped as plain JSON:
    flags per 1,000 characters of the clean documents.
 
     python -m benchmarks.train_garbled --seeds 101,102,103,104 --garbled-seeds 201,202,203,204,205,206 \
-        --max-verify 20 --cache /tmp/lmcache_dev.json
+        --max-verify 40 --cache /tmp/lmcache_dev.json
 
 Prints the cross-validated numbers and writes the model with its training record.
 """
@@ -224,7 +224,7 @@ def main() -> None:
     parser.add_argument("--screen-recall", type=float, default=0.97)
     parser.add_argument("--max-clean", type=float, default=0.4,
                         help="false flags per 1,000 clean characters allowed when choosing the threshold")
-    parser.add_argument("--max-verify", type=int, default=20,
+    parser.add_argument("--max-verify", type=int, default=40,
                         help="re-scored candidates per document while training (the stage's cap is lower)")
     parser.add_argument("--final", choices=("trees", "logistic"), default="trees",
                         help="the final scorer: boosted trees (300 rounds, depth 4, >= 30 rows a leaf, rate 0.05; "

@@ -51,10 +51,6 @@ TYPICAL_RATIO = 0.30
 LOW_RATIO, HIGH_RATIO = 0.52, 1.9
 VERIFY_WINDOW = 14
 """Characters of context on each side of a span when it is re-scored."""
-PREDICT_TOP_K = 1
-"""The model's most probable tokens kept per position of the scoring pass: proposals for the one-character
-substitutions tried on a candidate (a replaced character is often the model's guess at its position). More
-than one costs nothing at run time but changes the scorer's training data (refit with the new value)."""
 NEGATION_SURPRISAL = 5.0
 """A stand-alone negation missing from the English is reported when the model found it at least this
 surprising (nats): 仍未充分 ("remain poorly") is expected, 将不加强 is not."""
@@ -234,18 +230,16 @@ class Check:
         context = doc.meta.title or ""
         counts = _ngram_counts(doc)
         found: list[Candidate] = []
-        predictions: dict[int, dict[int, tuple[tuple[str, float], ...]]] = {}
         for index in sorted(chosen):
             para = doc.paragraphs[index]
-            scored = lm.score(para.text, context=context, top_k=PREDICT_TOP_K)
+            scored = lm.score(para.text, context=context, top_k=1)
             views = []
             for tok in scored.tokens:
                 best = tok.alternatives[0] if tok.alternatives else (tok.text, tok.logprob)
                 piece = para.text[tok.start:tok.end]
                 views.append(TokenView(tok.start, tok.end, -tok.logprob, best[1] - tok.logprob, best[0],
                                        counts.get(piece, 0) - 1 if len(piece) >= 2 else 0,
-                                       bool(re.search(r"[\u4e00-\u9fff]", piece)), tuple(tok.alternatives)))
-            predictions[index] = {v.start: v.alternatives for v in views}
+                                       bool(re.search(r"[\u4e00-\u9fff]", piece))))
             if views_out is not None:
                 views_out[index] = views
             words = word_spans(para.text)
@@ -267,15 +261,14 @@ class Check:
             para, span = doc.paragraphs[cand.index], cand.span
             s0, s1 = _sentence_around(para, span.start, span.end)
             w0, w1 = max(s0, span.start - VERIFY_WINDOW), min(s1, span.end + VERIFY_WINDOW)
-            edits = [e for e in local_edits(para.text, span, predictions.get(cand.index))
-                     if w0 <= e.start and e.end <= w1]
+            edits = [e for e in local_edits(para.text, span) if w0 <= e.start and e.end <= w1]
             jobs.append((cand, edits, len(texts)))
             texts.append(para.text[w0:w1])
             texts.extend(para.text[w0:e.start] + e.text + para.text[e.end:w1] for e in edits)
         totals = _totals(lm, texts)
         for cand, edits, pos in jobs:
             gains, cand.edit = edit_features(totals[pos], list(zip(edits, totals[pos + 1:pos + 1 + len(edits)],
-                                                                    strict=True)), cand.features["chars"], self.params)
+                                                                    strict=True)), self.params)
             cand.features.update(gains)
             cand.probability = final.probability(cand.features) if final else None
         return sorted(found, key=lambda c: (c.index, c.span.start))

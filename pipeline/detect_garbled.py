@@ -146,8 +146,6 @@ class TokenView:
     """How often this token's text occurs elsewhere in the document (a cache: repeated names are not odd)."""
     han: bool = True
     """Whether the token contains Chinese characters (only those can seed or join a span)."""
-    alternatives: tuple[tuple[str, float], ...] = ()
-    """The model's most probable tokens at this position with their log-probabilities, best first."""
 
 
 @dataclass(frozen=True)
@@ -224,8 +222,7 @@ def word_cover(start: int, end: int, words: list[tuple[int, int]]) -> float:
 SCREEN_FEATURES = ("gap_max", "surprisal_max", "gap_sum", "tokens", "chars", "word_cover", "fix_words",
                    "after", "before", "repeats", "rarity", "unseen_bigrams", "unique_bigrams", "swap_fix")
 FINAL_FEATURES = (*SCREEN_FEATURES, "delete_gain", "replace_gain", "best_adjusted", "trim_adjusted", "swap_gain",
-                  "substitute_gain", "best_delete", "best_guess", "best_trim", "best_swap", "best_substitute",
-                  "substitute_minus_delete", "replace_minus_delete", "best_per_char")
+                  "substitute_gain")
 
 CANDIDATE_PARAMS = LmParams(surprisal=6.0, gap=4.0, extend=5.0, max_tokens=3)
 """Loose thresholds: candidates for the learned scorer, not flags."""
@@ -329,8 +326,8 @@ MAX_SWAPS = 2
 """At most this many transpositions are tried per candidate (the dictionary's most frequent ones)."""
 TRIMS = (1, 2)
 """Partial deletions tried per candidate: the span without its first or last ``n`` characters deleted."""
-MAX_SUBSTITUTIONS = 3
-"""At most this many one-character substitutions (dictionary mends or model proposals) are tried per candidate."""
+MAX_SUBSTITUTIONS = 2
+"""At most this many one-character substitutions that mend a dictionary word are tried per candidate."""
 
 
 @lru_cache(maxsize=1)
@@ -348,14 +345,10 @@ def _blanked_words() -> dict[str, tuple[tuple[str, float], ...]]:
     return {key: tuple((w, f) for f, w in sorted(words, reverse=True)[:2]) for key, words in best.items()}
 
 
-def _substitutions(text: str, start: int, end: int,
-                   predicted: Mapping[int, tuple[tuple[str, float], ...]] | None = None) -> list[Edit]:
-    """One character in or next to [start, end) replaced, from two sources: the dictionary (a run of 2-4
-    characters around it that is no dictionary word becomes one: 组和 → 组织, 为合国 → 联合国) and the language
-    model (``predicted``: offset → the model's most probable tokens at the token starting there, from the
-    scoring pass; a one-character token, or a longer one whose other characters are already written, proposes
-    its first character). A character replaced by a wrong one leaves a broken word that the dictionary can
-    mend although the model, reading left to right, may not guess it, and the reverse."""
+def _substitutions(text: str, start: int, end: int) -> list[Edit]:
+    """One character in or next to [start, end) replaced so that a run of 2-4 characters around it that is
+    no dictionary word becomes one (组和 → 组织, 为合国 → 联合国): a character replaced by a wrong one leaves
+    a broken word that the dictionary can mend although the model, reading left to right, cannot guess it."""
     blanked = _blanked_words()
     found: dict[tuple[int, str], float] = {}
     for i in range(max(0, start - 1), min(len(text), end + 1)):
@@ -369,34 +362,18 @@ def _substitutions(text: str, start: int, end: int,
                 for word, logf in blanked.get(piece[:i - a] + "?" + piece[i - a + 1:], ()):
                     if word != piece and (i, word[i - a]) not in found:
                         found[(i, word[i - a])] = logf
-    from_model: dict[tuple[int, str], float] = {}
-    for i, alternatives in (predicted or {}).items():
-        if not (max(0, start - 1) <= i < min(len(text), end + 1)) or not HAN.match(text[i]):
-            continue
-        for token, logprob in alternatives:
-            token = token.strip()
-            if token and HAN.match(token[0]) and token[0] != text[i] and text[i + 1:i + len(token)] == token[1:]:
-                from_model.setdefault((i, token[0]), logprob)
-    # best first: proposed by both sources, then the substitution that leaves most of the neighbourhood
-    # inside dictionary words, then the more probable (model) or more frequent (dictionary) choice; the
-    # language model judges the survivors by re-scoring
+    # best first: the substitution that leaves most of the neighbourhood inside dictionary words, then the
+    # more frequent word; the language model judges the survivors
     w0, w1 = max(0, start - 3), min(len(text), end + 3)
-
-    def rank(key: tuple[int, str]) -> tuple[int, float, float]:
-        (i, char) = key
-        return (-((key in found) + (key in from_model)),
-                -_cover(text[w0:i] + char + text[i + 1:w1]), -from_model.get(key, found.get(key, -99.0)))
-
-    ranked = sorted(set(found) | set(from_model), key=rank)
-    return [Edit(i, i + 1, char, "substitute") for i, char in ranked[:MAX_SUBSTITUTIONS]]
+    ranked = sorted(found.items(), key=lambda kv: (-_cover(text[w0:kv[0][0]] + kv[0][1] + text[kv[0][0] + 1:w1]),
+                                                   -kv[1]))
+    return [Edit(i, i + 1, char, "substitute") for (i, char), _ in ranked[:MAX_SUBSTITUTIONS]]
 
 
-def local_edits(text: str, span: Span,
-                predicted: Mapping[int, tuple[tuple[str, float], ...]] | None = None) -> list[Edit]:
+def local_edits(text: str, span: Span) -> list[Edit]:
     """The corrections re-scored for a candidate span: delete it, put the model's guess in its place,
     delete only its first or last one or two characters, swap adjacent characters in or next to it where
-    the swapped pair is a dictionary word, and replace one character where that mends a dictionary word or
-    where the model (``predicted``, see :func:`_substitutions`) expects another character."""
+    the swapped pair is a dictionary word, and replace one character where that mends a dictionary word."""
     s, e = span.start, span.end
     edits = [Edit(s, e, "", "delete")]
     guess = (span.suggestion or "").strip()
@@ -408,19 +385,17 @@ def local_edits(text: str, span: Span,
     swaps = [(word_logfreq(pair[::-1]), Edit(i, i + 2, pair[::-1], "swap")) for i, pair in _han_pairs(text, s, e)
              if word_logfreq(pair[::-1]) >= 0]
     swaps.sort(key=lambda fs: -fs[0])
-    return edits + [edit for _, edit in swaps[:MAX_SWAPS]] + _substitutions(text, s, e, predicted)
+    return edits + [edit for _, edit in swaps[:MAX_SWAPS]] + _substitutions(text, s, e)
 
 
-EDIT_KINDS = ("delete", "guess", "trim", "swap", "substitute")
-
-
-def edit_features(original: float, scored: list[tuple[Edit, float]], chars: float = 1.0,
+def edit_features(original: float, scored: list[tuple[Edit, float]],
                   params: LmParams = LmParams()) -> tuple[dict[str, float], Edit | None]:
     """Re-scoring gains of :func:`local_edits` (log-probability of the window after the edit minus as
-    written) and the best edit after ``LmParams.char_cost`` per character removed net. Besides each kind's
-    gain: which kind won (``best_<kind>``, 0/1), how a substitution or the model's guess compares with plain
-    deletion, and the best gain per character of the ``chars``-long span (a single tree split cannot compare
-    two features, so these comparisons are given as features of their own)."""
+    written) and the best edit after ``LmParams.char_cost`` per character removed net."""
+    if not scored:
+        zero = {"delete_gain": 0.0, "replace_gain": 0.0, "best_adjusted": 0.0, "trim_adjusted": 0.0,
+                "swap_gain": 0.0, "substitute_gain": 0.0}
+        return zero, None
     gain = [(edit, lp - original) for edit, lp in scored]
     adjusted = [(edit, g - params.char_cost * edit.removed) for edit, g in gain]
     delete = next((g for edit, g in gain if edit.kind == "delete"), 0.0)
@@ -429,15 +404,10 @@ def edit_features(original: float, scored: list[tuple[Edit, float]], chars: floa
     trims = [a for edit, a in adjusted if edit.kind == "trim"]
     swaps = [g for edit, g in gain if edit.kind == "swap"]
     subs = [g for edit, g in gain if edit.kind == "substitute"]
-    best, best_gain = max(adjusted, key=lambda ea: ea[1]) if adjusted else (None, 0.0)
-    features = {"delete_gain": delete, "replace_gain": max(guesses) if guesses else delete,
-                "best_adjusted": best_gain, "trim_adjusted": max(trims) if trims else whole,
-                "swap_gain": max(swaps) if swaps else 0.0, "substitute_gain": max(subs) if subs else 0.0}
-    features |= {f"best_{kind}": float(best is not None and best.kind == kind) for kind in EDIT_KINDS}
-    features["substitute_minus_delete"] = features["substitute_gain"] - delete
-    features["replace_minus_delete"] = features["replace_gain"] - delete
-    features["best_per_char"] = best_gain / max(1.0, chars)
-    return features, best
+    best, best_gain = max(adjusted, key=lambda ea: ea[1])
+    return {"delete_gain": delete, "replace_gain": max(guesses) if guesses else delete,
+            "best_adjusted": best_gain, "trim_adjusted": max(trims) if trims else whole,
+            "swap_gain": max(swaps) if swaps else 0.0, "substitute_gain": max(subs) if subs else 0.0}, best
 
 
 Z_CLIP = 3.0
