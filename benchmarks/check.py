@@ -175,8 +175,12 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
     lm = CachedLM(get_language_model(config), cache)
     import models.catalog as catalog
 
-    original = catalog.get_language_model
+    # the judge model's scores are kept in a file of their own: the same window scores differently there
+    judge = CachedLM(catalog.get_judge(config), cache.with_name(cache.stem + ".judge.json") if cache else None) \
+        if config.stages.check.judge else None
+    original, original_judge = catalog.get_language_model, catalog.get_judge
     catalog.get_language_model = lambda _config: lm  # the check stage asks the catalog for its LM
+    catalog.get_judge = lambda _config: judge
     try:
         align, check = Align(config), Check(config)
         if params is not None:
@@ -239,8 +243,10 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
                 clean_flags[f.type] += 1
                 clean_examples.append({"doc": doc["id"], "type": f.type, "text": f.text, "message": f.message})
     finally:
-        catalog.get_language_model = original
+        catalog.get_language_model, catalog.get_judge = original, original_judge
         lm.save()
+        if judge is not None:
+            judge.save()
     per_type = {}
     for t in ("garbled", "number", "terminology", "name", "omission", "addition", "form"):
         per_type[t] = prf(tp_all[t], flags_all[t], found_all[t], labels_by_type[t])
@@ -264,6 +270,7 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
                   "false_flags_per_1000_chars_all": round(sum(clean_flags.values()) * 1000 / clean_chars, 3)},
         "seconds_corrupted_runs": round(seconds, 1),
         "lm_calls": lm.calls,
+        "judge_calls": judge.calls if judge is not None else 0,
     }
     if verbose:
         result["missed"] = missed

@@ -68,6 +68,13 @@ def get_language_model(config: Config) -> Any:
     return _causal(spec, device, config, role="lm")
 
 
+def get_judge(config: Config) -> Any:
+    """The larger language model that confirms garbled flags (``[models.judge]``)."""
+    spec = config.models.judge
+    device = resolve_device(config.run.device)
+    return _causal(spec, device, config, role="judge")
+
+
 def get_generator(config: Config) -> Any:
     spec = config.models.generator
     device = resolve_device(config.run.device)
@@ -84,7 +91,7 @@ def _causal(spec: LanguageModelConfig, device: str, config: Config, role: str) -
 
         gguf = gguf_spec(spec.size)
         info = ModelInfo(role, "llama-cpp", gguf.key, gguf.version, sha256=gguf.sha256, licence=gguf.licence)
-        if role == "lm":
+        if role in ("lm", "judge"):  # both score text: the all-logits context
             return _shared(("lm", "llama-cpp", spec.size, spec.context_tokens),
                            lambda: lcb.LlamaCppLM(gguf_path(spec.size), info, spec.context_tokens, threads))
         return _shared(("generator", "llama-cpp", spec.size, spec.context_tokens),
@@ -119,8 +126,12 @@ def describe(config: Config) -> dict[str, Any]:
             out.update(model=gguf.key, package_version=gguf.version, sha256=gguf.sha256)
         return out
 
-    return {"embedder": {"backend": m.embedder.backend, "name": m.embedder.name or None},
-            "lm": role(m.lm), "generator": role(m.generator), "versions": package_versions()}
+    out = {"embedder": {"backend": m.embedder.backend, "name": m.embedder.name or None},
+           "lm": role(m.lm), "generator": role(m.generator)}
+    check = config.stages.check
+    if check.use_lm and check.judge and "garbled" in check.detectors:
+        out["judge"] = role(m.judge)
+    return {**out, "versions": package_versions()}
 
 
 def package_versions() -> dict[str, str | None]:

@@ -155,8 +155,16 @@ class Check:
         out += negations
         candidates = [c for c in candidates if not any(r.index == c.index and c.span.start < r.end
                                                        and r.start < c.span.end for r in negations)]
+        judging = self.settings.judge and not self.keep_all
+        if judging:
+            self.judge_candidates(doc, [c for c in candidates if c.probability is not None
+                                        and c.probability >= self.settings.judge_from])
         for cand in candidates:
-            if cand.probability is None or (cand.probability < final.threshold and not self.keep_all):
+            if cand.probability is None:
+                continue
+            if judging and (cand.judge_gain is None or cand.judge_gain < self.settings.judge_min_gain):
+                continue
+            if not judging and cand.probability < final.threshold and not self.keep_all:
                 continue
             index = cand.index
             edit = cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")
@@ -166,15 +174,37 @@ class Check:
                         "candidate": [cand.span.start, cand.span.end],
                         "delete_gain": round(cand.features["delete_gain"], 2),
                         "replace_gain": round(cand.features["replace_gain"], 2), **cand.span.evidence}
+            if cand.judge_gain is not None:
+                evidence["judge_gain"] = round(cand.judge_gain, 2)
             if links is not None:
                 evidence["english"] = _aligned_english(links, doc.paragraphs[index], index, start)
             severity = "high" if cand.probability >= (1 + final.threshold) / 2 else "medium"
             fix = edit.text
             how = (f"writing “{fix}” (characters swapped)" if edit.kind == "swap"
                    else f"“{fix}” instead" if fix else "deleting it")
-            message = f"garbled text: {how} makes the sentence far more probable (p={cand.probability:.2f})"
+            message = f"garbled text: {how} makes the sentence far more probable (p={cand.probability:.2f}"
+            message += f"; larger model: +{cand.judge_gain:.1f})" if cand.judge_gain is not None else ")"
             out.append(Raw("garbled", severity, index, start, end, message, evidence, suggestion=fix))
         return out
+
+    def judge_candidates(self, doc: Document, candidates: list[Candidate]) -> None:
+        """Second opinion: the judge model (``[models.judge]``, larger than the scoring model) re-scores each
+        candidate's verification window as written and after the candidate's best correction; the gain in
+        log-probability is stored as ``judge_gain``. Fluent but rare phrasing (核可, 船旗国) that the small
+        model finds as odd as junk is usually fluent to the larger one; real damage stays damage."""
+        if not candidates:
+            return
+        from models.catalog import get_judge
+
+        texts: list[str] = []
+        for cand in candidates:
+            text = doc.paragraphs[cand.index].text
+            w0, w1 = cand.window
+            edit = cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")
+            texts += [text[w0:w1], text[w0:edit.start] + edit.text + text[edit.end:w1]]
+        totals = _totals(get_judge(self.config), texts)
+        for k, cand in enumerate(candidates):
+            cand.judge_gain = totals[2 * k + 1] - totals[2 * k]
 
     def _lm_guard(self, text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Where language-model evidence never counts: ``protected`` (numbers, symbols, Latin text) and the
@@ -262,6 +292,7 @@ class Check:
             s0, s1 = _sentence_around(para, span.start, span.end)
             w0, w1 = max(s0, span.start - VERIFY_WINDOW), min(s1, span.end + VERIFY_WINDOW)
             edits = [e for e in local_edits(para.text, span) if w0 <= e.start and e.end <= w1]
+            cand.window = (w0, w1)
             jobs.append((cand, edits, len(texts)))
             texts.append(para.text[w0:w1])
             texts.extend(para.text[w0:e.start] + e.text + para.text[e.end:w1] for e in edits)
@@ -285,6 +316,10 @@ class Candidate:
     probability: float | None = None
     edit: Edit | None = None
     """The correction that gained most (after the per-character charge): the flag's span and suggestion."""
+    window: tuple[int, int] = (0, 0)
+    """The re-scoring window [start, end) in the paragraph (inside the span's sentence)."""
+    judge_gain: float | None = None
+    """Log-probability gain of ``edit`` under the judge model (None: not judged)."""
 
 
 # ---------------------------------------------------------------------------------------------------- helpers

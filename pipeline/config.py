@@ -85,10 +85,21 @@ class GeneratorConfig(LanguageModelConfig):
 
 
 @dataclass(frozen=True)
+class JudgeConfig(LanguageModelConfig):
+    """The second, larger language model that confirms garbled flags (``[stages.check] judge``). It only
+    re-scores short windows, so a small context suffices (and bounds llama.cpp's all-logits buffer)."""
+
+    backend: str = "llama-cpp"
+    size: str = "1.5b"
+    context_tokens: int = 256
+
+
+@dataclass(frozen=True)
 class ModelsConfig:
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
     lm: LanguageModelConfig = field(default_factory=LanguageModelConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
     allow_downloads: bool = False
     """Let Hugging Face backends download missing models (off: everything must be local)."""
     threads: int = 0
@@ -121,6 +132,13 @@ class CheckConfig:
     max_verify: int = 16
     """At most this many language-model spans per document are verified by re-scoring (the most
     suspicious first, as ranked by the learned screen model)."""
+    judge: bool = True
+    """Have ``[models.judge]`` (a larger model) re-score each garbled candidate the scorer rates at least
+    ``judge_from``: the window as written against the window after the proposed correction. The flag is
+    kept only when the correction gains at least ``judge_min_gain`` nats under the judge too. Off: the
+    scorer's own threshold decides."""
+    judge_from: float = 0.8
+    judge_min_gain: float = 8.0
     garbled_model: str = ""
     """Optional path to another fitted garbled-span scorer (JSON written by benchmarks/train_garbled.py);
     empty: the shipped pipeline/resources/garbled_model.json."""
@@ -132,6 +150,8 @@ class CheckConfig:
         for name in self.detectors:
             _check_choice(name, valid, "detectors")
         _check_choice(self.min_severity, ("low", "medium", "high"), "min_severity")
+        if not 0.0 <= self.judge_from <= 1.0:
+            raise ConfigError(f"'judge_from' must be a probability between 0 and 1, not {self.judge_from}")
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ def fake_lm(monkeypatch):
 
     lm = FakeLM()
     monkeypatch.setattr(catalog, "get_language_model", lambda _config: lm)
+    monkeypatch.setattr(catalog, "get_judge", lambda _config: lm)  # the judge agrees with the scoring model
     return lm
 
 
@@ -187,6 +188,59 @@ def test_stage_flags_inserted_junk_and_leaves_fluent_text(fake_lm):
     assert flags and all(f.paragraph == 2 for f in flags)
     assert any(f.span[0] < 10 and f.span[1] > 7 and f.type == "garbled" for f in flags)
     assert all(f.evidence["rule"] == "lm" and 0 <= f.evidence["probability"] <= 1 for f in flags)
+
+
+class StubbornJudge:
+    """A judge for whom no correction changes anything: every window scores the same."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def totals(self, texts: list[str]) -> list[float]:
+        self.texts += texts
+        return [-10.0] * len(texts)
+
+
+def _junk_pair():
+    fluent = "会员国应当加强国际合作以促进可持续发展并报告进展情况。"
+    return _pair([[fluent[:7] + "蚌雳鳌" + fluent[7:]]], None)
+
+
+def test_judge_vetoes_flags_whose_correction_it_finds_no_better(fake_lm, monkeypatch):
+    import models.catalog as catalog
+
+    judge = StubbornJudge()
+    monkeypatch.setattr(catalog, "get_judge", lambda _config: judge)
+    pair = _junk_pair()
+    Check(load_config(None, {"stages.check.detectors": ["garbled"]}))(pair)
+    assert judge.texts and not [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
+    # the judge saw each candidate's window as written, then corrected: the junk is gone from the second
+    assert "蚌" in judge.texts[0] and len(judge.texts) % 2 == 0
+    assert len(judge.texts[1]) < len(judge.texts[0])
+
+
+def test_judge_agreement_is_recorded_and_the_judge_can_be_switched_off(fake_lm, monkeypatch):
+    import models.catalog as catalog
+
+    pair = _junk_pair()
+    Check(load_config(None, {"stages.check.detectors": ["garbled"]}))(pair)
+    lm_flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
+    assert lm_flags and all(f.evidence["judge_gain"] >= 8.0 for f in lm_flags)
+    assert "larger model: +" in lm_flags[0].message
+    # judge off: the stubborn judge is never asked, the scorer's threshold alone decides
+    judge = StubbornJudge()
+    monkeypatch.setattr(catalog, "get_judge", lambda _config: judge)
+    pair = _junk_pair()
+    Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge": False}))(pair)
+    lm_flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
+    assert not judge.texts and lm_flags and all("judge_gain" not in f.evidence for f in lm_flags)
+
+
+def test_judge_gain_threshold_is_configurable(fake_lm):
+    pair = _junk_pair()
+    # the fake judge's gain for deleting three junk characters is 3 x (12 - 1) = 33 nats
+    Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge_min_gain": 40.0}))(pair)
+    assert not [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
 
 
 def _flags_with_odd_neighbour(monkeypatch) -> list:

@@ -50,3 +50,15 @@ def test_config_is_frozen():
     config = load_config()
     with pytest.raises(AttributeError):
         config.run.device = "cuda"  # type: ignore[misc]
+
+
+def test_judge_settings_are_checked_and_described(tmp_path):
+    from models.catalog import describe
+
+    path = tmp_path / "c.toml"
+    path.write_text("[stages.check]\njudge_from = 1.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="judge_from"):
+        load_config(path)
+    assert describe(load_config())["judge"]["backend"] == "llama-cpp"
+    assert "judge" not in describe(load_config(None, {"stages.check.judge": False}))
+    assert "judge" not in describe(load_config("fast"))  # no language model at all
