@@ -189,22 +189,30 @@ class Check:
 
     def judge_candidates(self, doc: Document, candidates: list[Candidate]) -> None:
         """Second opinion: the judge model (``[models.judge]``, larger than the scoring model) re-scores each
-        candidate's verification window as written and after the candidate's best correction; the gain in
-        log-probability is stored as ``judge_gain``. Fluent but rare phrasing (核可, 船旗国) that the small
-        model finds as odd as junk is usually fluent to the larger one; real damage stays damage."""
+        candidate's verification window as written and after each of its local corrections. The correction
+        it prefers (gain less ``LmParams.char_cost`` per character removed, as for the scoring model) becomes
+        the candidate's ``edit`` (the flag's span and suggestion), its gain in log-probability
+        ``judge_gain``. Fluent but rare phrasing (核可, 船旗国) that the small model finds as odd as junk is
+        usually fluent to the larger one; real damage stays damage, and the larger model more often picks the
+        character that was actually damaged."""
         if not candidates:
             return
         from models.catalog import get_judge
 
         texts: list[str] = []
+        jobs = []
         for cand in candidates:
             text = doc.paragraphs[cand.index].text
             w0, w1 = cand.window
-            edit = cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")
-            texts += [text[w0:w1], text[w0:edit.start] + edit.text + text[edit.end:w1]]
+            edits = cand.edits or [cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")]
+            jobs.append((cand, edits, len(texts)))
+            texts.append(text[w0:w1])
+            texts += [text[w0:e.start] + e.text + text[e.end:w1] for e in edits]
         totals = _totals(get_judge(self.config), texts)
-        for k, cand in enumerate(candidates):
-            cand.judge_gain = totals[2 * k + 1] - totals[2 * k]
+        for cand, edits, pos in jobs:
+            gains = [(totals[pos + 1 + k] - totals[pos], e) for k, e in enumerate(edits)]
+            gain, edit = max(gains, key=lambda ge: ge[0] - self.params.char_cost * ge[1].removed)
+            cand.judge_gain, cand.edit = gain, edit
 
     def _lm_guard(self, text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Where language-model evidence never counts: ``protected`` (numbers, symbols, Latin text) and the
@@ -298,6 +306,7 @@ class Check:
             texts.extend(para.text[w0:e.start] + e.text + para.text[e.end:w1] for e in edits)
         totals = _totals(lm, texts)
         for cand, edits, pos in jobs:
+            cand.edits = edits
             gains, cand.edit = edit_features(totals[pos], list(zip(edits, totals[pos + 1:pos + 1 + len(edits)],
                                                                     strict=True)), self.params)
             cand.features.update(gains)
@@ -318,6 +327,8 @@ class Candidate:
     """The correction that gained most (after the per-character charge): the flag's span and suggestion."""
     window: tuple[int, int] = (0, 0)
     """The re-scoring window [start, end) in the paragraph (inside the span's sentence)."""
+    edits: list[Edit] = field(default_factory=list)
+    """The corrections re-scored for it."""
     judge_gain: float | None = None
     """Log-probability gain of ``edit`` under the judge model (None: not judged)."""
 

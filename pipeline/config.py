@@ -134,11 +134,11 @@ class CheckConfig:
     suspicious first, as ranked by the learned screen model)."""
     judge: bool = True
     """Have ``[models.judge]`` (a larger model) re-score each garbled candidate the scorer rates at least
-    ``judge_from``: the window as written against the window after the proposed correction. The flag is
-    kept only when the correction gains at least ``judge_min_gain`` nats under the judge too. Off: the
-    scorer's own threshold decides."""
+    ``judge_from``: the window as written against the window after each local correction. The flag is kept
+    only when the correction the judge prefers gains at least ``judge_min_gain`` nats under it; that
+    correction is the suggestion. Off: the scorer's own threshold and best correction decide."""
     judge_from: float = 0.8
-    judge_min_gain: float = 8.0
+    judge_min_gain: float = 10.0
     garbled_model: str = ""
     """Optional path to another fitted garbled-span scorer (JSON written by benchmarks/train_garbled.py);
     empty: the shipped pipeline/resources/garbled_model.json."""

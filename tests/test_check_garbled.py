@@ -214,8 +214,8 @@ def test_judge_vetoes_flags_whose_correction_it_finds_no_better(fake_lm, monkeyp
     pair = _junk_pair()
     Check(load_config(None, {"stages.check.detectors": ["garbled"]}))(pair)
     assert judge.texts and not [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
-    # the judge saw each candidate's window as written, then corrected: the junk is gone from the second
-    assert "蚌" in judge.texts[0] and len(judge.texts) % 2 == 0
+    # the judge saw each candidate's window as written, then after each correction (the deletion first)
+    assert "蚌" in judge.texts[0] and len(judge.texts) > 2
     assert len(judge.texts[1]) < len(judge.texts[0])
 
 
@@ -225,7 +225,7 @@ def test_judge_agreement_is_recorded_and_the_judge_can_be_switched_off(fake_lm, 
     pair = _junk_pair()
     Check(load_config(None, {"stages.check.detectors": ["garbled"]}))(pair)
     lm_flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
-    assert lm_flags and all(f.evidence["judge_gain"] >= 8.0 for f in lm_flags)
+    assert lm_flags and all(f.evidence["judge_gain"] >= 10.0 for f in lm_flags)
     assert "larger model: +" in lm_flags[0].message
     # judge off: the stubborn judge is never asked, the scorer's threshold alone decides
     judge = StubbornJudge()
@@ -234,6 +234,33 @@ def test_judge_agreement_is_recorded_and_the_judge_can_be_switched_off(fake_lm, 
     Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge": False}))(pair)
     lm_flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
     assert not judge.texts and lm_flags and all("judge_gain" not in f.evidence for f in lm_flags)
+
+
+class PickyJudge:
+    """A judge for whom 蚌 and 雳 are junk but 鳌 is a sound character, and any character new to the text
+    is worse than junk: only the correction that deletes 蚌雳 and keeps 鳌 restores the window."""
+
+    def __init__(self, text: str) -> None:
+        self.known = set(text)
+
+    def totals(self, texts: list[str]) -> list[float]:
+        return [sum(-12.0 if ch in "蚌雳" else -1.0 if ch in self.known else -40.0 for ch in t)
+                - (0.0 if "鳌" in t else 30.0) for t in texts]
+
+
+def test_the_judge_chooses_the_correction_and_so_the_flag_span(fake_lm, monkeypatch):
+    import models.catalog as catalog
+
+    pair = _junk_pair()
+    monkeypatch.setattr(catalog, "get_judge", lambda _config: PickyJudge(pair.zh.paragraphs[0].text))
+    Check(load_config(None, {"stages.check.detectors": ["garbled"]}))(pair)
+    lm_flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
+    assert [f.text for f in lm_flags] == ["蚌雳"] and lm_flags[0].suggestion == ""
+    assert lm_flags[0].evidence["judge_gain"] == 24.0  # two junk characters of 12 nats each deleted
+    # the scoring model alone prefers another correction
+    pair = _junk_pair()
+    Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge": False}))(pair)
+    assert [f.text for f in pair.zh.flags if f.evidence["rule"] == "lm"] != ["蚌雳"]
 
 
 def test_judge_gain_threshold_is_configurable(fake_lm):
