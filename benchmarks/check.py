@@ -241,7 +241,8 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
             clean_chars += sum(len(p.text) for p in pair.zh.paragraphs)
             for f in pair.zh.flags:
                 clean_flags[f.type] += 1
-                clean_examples.append({"doc": doc["id"], "type": f.type, "text": f.text, "message": f.message})
+                clean_examples.append({"doc": doc["id"], "type": f.type, "text": f.text, "message": f.message,
+                                       "evidence": f.evidence})
     finally:
         catalog.get_language_model, catalog.get_judge = original, original_judge
         lm.save()
@@ -289,33 +290,39 @@ def _baseline(counts: dict[float, Counter], labels: int) -> dict[str, Any]:
 
 
 def run_speed(runs: int) -> dict[str, Any]:
-    """The whole check on the example (ingest and segment first, not timed), LM load included in run 1."""
+    """The whole check on the example (ingest and segment first, not timed), LM load included in run 1. Each
+    run is followed by one with the judge off, so the judge's cost is a ratio measured under the same load."""
     import models.catalog as catalog
     from pipeline.check import Check
     from pipeline.config import load_config
     from pipeline.runner import process_pair
 
-    config = load_config()
-    times = []
+    configs = {"on": load_config(), "off": load_config(None, {"stages.check.judge": False})}
+    times: dict[str, list[float]] = {"on": [], "off": []}
     first = None
     chars = flags = 0
     for k in range(runs):
-        pair = process_pair(EXAMPLE, config, stages=["ingest", "segment"])
-        if k == 0:
-            catalog.clear()
-        started = time.perf_counter()
-        Check(config)(pair)
-        elapsed = time.perf_counter() - started
-        if k == 0:
-            first = elapsed
-        times.append(elapsed)
-        chars = sum(len(p.text) for p in pair.zh.paragraphs)
-        flags = len(pair.zh.flags)
-    median = statistics.median(times)
-    return {"document": EXAMPLE.name, "chinese_chars": chars, "runs": runs, "seconds": [round(t, 1) for t in times],
+        for name, config in configs.items():
+            pair = process_pair(EXAMPLE, config, stages=["ingest", "segment"])
+            if k == 0 and name == "on":
+                catalog.clear()
+            started = time.perf_counter()
+            Check(config)(pair)
+            elapsed = time.perf_counter() - started
+            if k == 0 and name == "on":
+                first = elapsed
+            times[name].append(elapsed)
+            if name == "on":
+                chars = sum(len(p.text) for p in pair.zh.paragraphs)
+                flags = len(pair.zh.flags)
+    median = statistics.median(times["on"])
+    off = statistics.median(times["off"])
+    return {"document": EXAMPLE.name, "chinese_chars": chars, "runs": runs,
+            "seconds": [round(t, 1) for t in times["on"]],
             "first_run_with_model_load": round(first or 0, 1), "median_seconds": round(median, 1),
             "chars_per_second": round(chars / median, 1), "flags": flags,
-            "goal_seconds": 90}
+            "without_judge": {"seconds": [round(t, 1) for t in times["off"]], "median_seconds": round(off, 1)},
+            "ratio_to_without_judge": round(median / off, 3), "goal_seconds": 90}
 
 
 def machine() -> str:
