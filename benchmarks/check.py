@@ -14,7 +14,8 @@ Speed: the whole check (LM load included) on the example document with the defau
 ``--runs`` runs, and characters per second.
 
     python -m benchmarks.check                 # held-out test corpus (un_parallel.json), seeds 1-4
-    python -m benchmarks.check --corpus dev    # tuning corpus
+    python -m benchmarks.check --corpus fresh  # second held-out corpus (key accuracy_fresh)
+    python -m benchmarks.check --corpus dev    # tuning corpus (key accuracy_dev)
     python -m benchmarks.check --speed-only
 """
 
@@ -32,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.inject import DEV_CORPUS, TEST_CORPUS, Corrupted, inject, load_corpus
+from benchmarks.inject import DEV_CORPUS, FRESH_CORPUS, TEST_CORPUS, Corrupted, inject, load_corpus
 from pipeline.document import Document, DocumentPair, Paragraph, Section, Sentence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,7 +337,7 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", choices=("test", "dev"), default="test")
+    parser.add_argument("--corpus", choices=("test", "fresh", "dev"), default="test")
     parser.add_argument("--seeds", default="1,2,3,4")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--speed-only", action="store_true")
@@ -351,17 +352,18 @@ def main() -> None:
     args = parser.parse_args()
     result: dict[str, Any] = {}
     if not args.speed_only:
-        path = TEST_CORPUS if args.corpus == "test" else DEV_CORPUS
+        path = {"test": TEST_CORPUS, "fresh": FRESH_CORPUS, "dev": DEV_CORPUS}[args.corpus]
+        key = "accuracy" if args.corpus == "test" else f"accuracy_{args.corpus}"
         seeds = [int(s) for s in args.seeds.split(",")]
         overrides = {"models.threads": args.threads} if args.threads else {}
         if args.max_verify is not None:
             overrides["stages.check.max_verify"] = args.max_verify
         if args.keep_all:
             overrides["stages.check.max_verify"] = 1000
-        result["accuracy"] = run_accuracy(path, seeds, overrides, verbose=args.verbose,
+        result[key] = run_accuracy(path, seeds, overrides, verbose=args.verbose,
                                           cache=Path(args.cache) if args.cache else None, keep_all=args.keep_all)
         hidden = ("missed", "false_flags_on_corrupted", "clean_flags", "all_flags")
-        shown = {k: v for k, v in result["accuracy"].items() if k not in hidden}
+        shown = {k: v for k, v in result[key].items() if k not in hidden}
         print(json.dumps(shown, ensure_ascii=False, indent=1))
     if not args.accuracy_only:
         result["speed"] = run_speed(args.runs)

@@ -36,6 +36,8 @@ from pipeline.glossary import Glossary, load_glossary
 ROOT = Path(__file__).resolve().parent.parent
 TEST_CORPUS = ROOT / "tests" / "data" / "align" / "un_parallel.json"
 DEV_CORPUS = ROOT / "tests" / "data" / "check" / "dev_parallel.json"
+FRESH_CORPUS = ROOT / "tests" / "data" / "check" / "fresh_parallel.json"
+"""A second held-out corpus, written after the detectors were tuned (``tests/data/check/README.md``)."""
 TYPES = ("garbled", "number", "terminology", "omission", "addition", "form")
 WEIGHTS = {"garbled": 3, "number": 2, "terminology": 2, "omission": 1, "addition": 1, "form": 1}
 HAN = re.compile(r"[\u4e00-\u9fff]")
