@@ -53,7 +53,10 @@ VERIFY_WINDOW = 14
 """Characters of context on each side of a span when it is re-scored."""
 NEGATION_SURPRISAL = 5.0
 """A stand-alone negation missing from the English is reported when the model found it at least this
-surprising (nats): 仍未充分 ("remain poorly") is expected, 将不加强 is not."""
+surprising (nats): 仍未充分 ("remain poorly") is expected, 将不加强 is not. Used when the judge is off."""
+NEGATION_JUDGE_GAIN = 8.0
+"""With the judge on: a stand-alone negation missing from the English is reported when deleting it raises the
+judge model's log-probability of its window by at least this many nats."""
 
 
 @dataclass
@@ -220,9 +223,12 @@ class Check:
         return protected + [(a, b) for _, a, b in glossary_mentions(self.glossary, text)]
 
     def negation_flags(self, doc: Document, links: Links, views: dict[int, list[TokenView]]) -> list[Raw]:
-        """A stand-alone 不/未/... that the language model found surprising, in a sentence whose aligned
-        English has no negation of any kind (only paragraphs the model scored are judged)."""
-        out: list[Raw] = []
+        """A stand-alone 不/未/... in a sentence whose aligned English has no negation of any kind (only
+        paragraphs the model scored are judged). With the judge on, the judge model decides: the negation
+        stays a flag when deleting it gains at least ``NEGATION_JUDGE_GAIN`` nats in its window (将不加强 is
+        odd without a reason in the English, 仍未充分 is idiomatic for "remain poorly"); otherwise the
+        scoring model must have found it at least ``NEGATION_SURPRISAL`` nats surprising."""
+        found: list[tuple[int, int, int, float, str]] = []
         guards: dict[int, list[tuple[int, int]]] = {}
         for index, sidx, en_texts, _score in links.sentence_links:
             para = doc.paragraphs[index]
@@ -231,15 +237,34 @@ class Check:
             s0, s1 = para.sentences[sidx[0]].start, para.sentences[sidx[-1]].end
             if index not in guards:  # numbers, symbols and official names (最不发达国家) of the paragraph
                 guards[index] = self._lm_guard(para.text, protected_spans(para.text))
-            for start, end in stray_negations(para.text, s0, s1, " ".join(en_texts), guards[index]):
+            english = " ".join(en_texts)
+            for start, end in stray_negations(para.text, s0, s1, english, guards[index], self.settings.judge):
                 token = next((t for t in views[index] if t.start <= start < t.end), None)
-                if token is None or token.surprisal < NEGATION_SURPRISAL:
-                    continue
-                word = para.text[start:end]
-                out.append(Raw("garbled", "medium", index, start, end,
-                               f"stray negation: “{word}” here, but the English sentence says nothing negative",
-                               {"rule": "stray_negation", "surprisal": round(token.surprisal, 2),
-                                "english": " ".join(en_texts)}, suggestion=""))
+                if token is not None:
+                    found.append((index, start, end, token.surprisal, english))
+        gains: list[float | None] = [None] * len(found)
+        if self.settings.judge and found:
+            from models.catalog import get_judge
+
+            texts = []
+            for index, start, end, _, _ in found:
+                para = doc.paragraphs[index]
+                w0, w1 = _sentence_around(para, start, end)
+                w0, w1 = max(w0, start - VERIFY_WINDOW), min(w1, end + VERIFY_WINDOW)
+                texts += [para.text[w0:w1], para.text[w0:start] + para.text[end:w1]]
+            totals = _totals(get_judge(self.config), texts)
+            gains = [totals[2 * k + 1] - totals[2 * k] for k in range(len(found))]
+        out: list[Raw] = []
+        for (index, start, end, surprisal, english), gain in zip(found, gains, strict=True):
+            if (gain is None and surprisal < NEGATION_SURPRISAL) or (gain is not None and gain < NEGATION_JUDGE_GAIN):
+                continue
+            word = doc.paragraphs[index].text[start:end]
+            evidence: dict[str, Any] = {"rule": "stray_negation", "surprisal": round(surprisal, 2), "english": english}
+            if gain is not None:
+                evidence["judge_gain"] = round(gain, 2)
+            out.append(Raw("garbled", "medium", index, start, end,
+                           f"stray negation: “{word}” here, but the English sentence says nothing negative",
+                           evidence, suggestion=""))
         return out
 
     def garbled_candidates(self, doc: Document, lm: Any, screen: Scorer | None, final: Scorer | None,

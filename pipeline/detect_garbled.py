@@ -533,10 +533,12 @@ def english_has_negation(text: str) -> bool:
 
 
 def stray_negations(text: str, start: int, end: int, english: str,
-                    protected: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+                    protected: Iterable[tuple[int, int]] = (), in_words: bool = False) -> list[tuple[int, int]]:
     """Stand-alone negations (不, 未, ...) in ``text[start:end]`` (one Chinese sentence or link) whose
     aligned ``english`` has no negation at all: candidates for a negation the translator added (or a
-    corrupted character). Negations inside protected spans (names such as 最不发达国家) are skipped."""
+    corrupted character). Negations inside protected spans (names such as 最不发达国家) are skipped.
+    ``in_words``: also the leading 不/未 of a two-character word (可不能, 已不满: a stray 不 that the
+    segmenter joined to the next character); only for a judge that can tell 不能 from 不同."""
     import jieba
 
     if english_has_negation(english):
@@ -544,7 +546,9 @@ def stray_negations(text: str, start: int, end: int, english: str,
     guard = list(protected)
     out, pos = [], start
     for word in jieba.lcut(text[start:end], HMM=False):
-        if word in ZH_NEGATIONS and not _inside(pos, pos + 1, guard):
+        lone = word in ZH_NEGATIONS
+        joined = in_words and len(word) == 2 and word[0] in "不未" and HAN.match(word[1]) is not None
+        if (lone or joined) and not _inside(pos, pos + 1, guard):
             out.append((pos, pos + 1))
         pos += len(word)
     return out

@@ -178,6 +178,18 @@ def test_stray_negations_need_an_affirmative_english_sentence():
     assert stray_negations("工作不断加强。", 0, 7, "Work is steadily strengthened.") == []  # 不断 is one word
 
 
+def test_stray_negations_in_words_for_the_judge():
+    """A stray 不 that the segmenter joined to the next character (可不能 -> 不能) is proposed only on request
+    (for the judge); 不同 is proposed too, and left to the judge to keep."""
+    zh = "请会员国派尽可不能高级别的代表。"
+    en = "Member States are invited to send representatives at the highest possible level."
+    assert stray_negations(zh, 0, len(zh), en) == []
+    assert stray_negations(zh, 0, len(zh), en, in_words=True) == [(7, 8)]
+    differs = "The situation differs between countries."
+    assert stray_negations("各国情况不同。", 0, 7, differs, in_words=True) == [(4, 5)]
+    assert stray_negations(zh, 0, len(zh), "They cannot send representatives.", in_words=True) == []
+
+
 def test_stage_flags_inserted_junk_and_leaves_fluent_text(fake_lm):
     config = load_config(None, {"stages.check.detectors": ["garbled"]})
     fluent = "会员国应当加强国际合作以促进可持续发展并报告进展情况。"
@@ -324,6 +336,36 @@ def test_stage_flags_a_negation_the_english_does_not_have(fake_lm):
         JUNK.discard("不")
     negations = [f for f in pair.zh.flags if f.evidence.get("rule") == "stray_negation"]
     assert len(negations) == 1 and negations[0].text == "不"
+
+
+class NegationJudge:
+    """A judge that finds ``bad`` odd (``cost`` nats) and every other character ordinary."""
+
+    def __init__(self, bad: str, cost: float) -> None:
+        self.bad, self.cost, self.texts = bad, cost, []
+
+    def totals(self, texts: list[str]) -> list[float]:
+        self.texts += texts
+        return [-1.0 * len(t) - (self.cost if self.bad in t else 0.0) for t in texts]
+
+
+@pytest.mark.parametrize("cost, flagged", [(20.0, True), (3.0, False)])
+def test_the_judge_decides_stray_negations(fake_lm, monkeypatch, cost, flagged):
+    """With the judge on, a 不 the segmenter joined to the next character (尽可不能 for 尽可能) is reported when
+    deleting it gains at least NEGATION_JUDGE_GAIN nats under the judge, whatever the scoring model thought."""
+    import models.catalog as catalog
+
+    judge = NegationJudge("可不能", cost)
+    monkeypatch.setattr(catalog, "get_judge", lambda _config: judge)
+    pair = _pair([["请会员国派尽可不能高级别的代表出席会议。"]],
+                 [["Member States are invited to send representatives at the highest possible level."]],
+                 [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.8)])
+    Check(load_config(None, {"stages.check.detectors": ["garbled"]}))(pair)
+    negations = [f for f in pair.zh.flags if f.evidence.get("rule") == "stray_negation"]
+    assert "请会员国派尽可能高级别的代表出席会议。" in judge.texts  # the window with the 不 deleted
+    assert [f.text for f in negations] == (["不"] if flagged else [])
+    if flagged:
+        assert negations[0].evidence["judge_gain"] == cost + 1.0  # one ordinary character fewer, too
 
 
 def test_training_fit_recovers_a_known_logistic_model():
