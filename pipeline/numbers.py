@@ -197,6 +197,21 @@ def zh_mentions(text: str) -> list[Mention]:
             soft = not arabic and value <= 10 and not m.group("big")
             add(Mention("number", ("number", value), m.start(), end, m.group(), soft=soft))
     out.sort(key=lambda x: x.start)
+    return _zh_day_ranges(text, out)
+
+
+# The later days of a range or list of days: 5 月 2 日至 4 日, 2 日、3 日和 4 日 (the month and year of the first).
+_ZH_DAY_JOIN = re.compile(r"\s*(?:至|到|-|–|—|~|、|和|及|与)\s*")
+
+
+def _zh_day_ranges(text: str, out: list[Mention]) -> list[Mention]:
+    for k in range(1, len(out)):
+        prev, m = out[k - 1], out[k]
+        day = m.key[1] if m.kind == "number" else None
+        if (prev.kind == "date" and prev.key[2] is not None and day is not None and day == int(day) and 1 <= day <= 31
+                and _ZH_DAY_JOIN.fullmatch(text[prev.end:m.start]) and text[m.end:].lstrip().startswith("日")):
+            end = m.end + len(text[m.end:]) - len(text[m.end:].lstrip()) + 1
+            out[k] = Mention("date", ("date", prev.key[1], prev.key[2], int(day)), m.start, end, text[m.start:end])
     return out
 
 
@@ -284,6 +299,20 @@ def en_mentions(text: str) -> list[Mention]:
             add(Mention("number", ("number", float(EN_ORDINALS[m.group("ov").lower()])), m.start(), m.end(),
                         m.group(), soft=True))
     out.sort(key=lambda x: x.start)
+    return _en_day_ranges(text, out)
+
+
+# The earlier days of a range or list of days: from 2 to 4 May 2022, 2-4 May, 1, 2 and 3 May (the month and year of
+# the last).
+_EN_DAY_JOIN = re.compile(r"\s*(?:to|-|–|—|and|or|,|, and)\s*")
+
+
+def _en_day_ranges(text: str, out: list[Mention]) -> list[Mention]:
+    for k in range(len(out) - 2, -1, -1):
+        m, nxt = out[k], out[k + 1]
+        if (nxt.kind == "date" and nxt.key[3] is not None and m.kind == "number" and re.fullmatch(r"\d{1,2}", m.text)
+                and 1 <= int(m.text) <= 31 and _EN_DAY_JOIN.fullmatch(text[m.end:nxt.start])):
+            out[k] = Mention("date", ("date", nxt.key[1], nxt.key[2], int(m.text)), m.start, m.end, m.text)
     return out
 
 

@@ -47,6 +47,9 @@ def test_malformed_chinese_numeral_is_rejected():
     ("2006/07 年度", "2006/07"),
     ("第 63/287 号决议", "resolution 63/287"),
     ("20 多亿人", "2 billion people"),
+    ("于 2022 年 5 月 2 日至 4 日举行", "held from 2 to 4 May 2022"),
+    ("定于 2023 年 5 月 22 日至 26 日", "scheduled for 22-26 May 2023"),
+    ("2021 年 3 月 1 日、2 日和 5 日", "on 1, 2 and 5 March 2021"),
 ])
 def test_chinese_and_english_forms_match(zh, en):
     left, right = num.unmatched(num.zh_mentions(zh), num.en_mentions(en))
@@ -59,6 +62,8 @@ def test_chinese_and_english_forms_match(zh, en):
     ("2009 年 6 月 30 日", "30 July 2009"),
     ("百分之三十", "13 per cent"),
     ("第 63/278 号决议", "resolution 63/287"),
+    ("于 2022 年 5 月 2 日至 5 日举行", "held from 2 to 4 May 2022"),
+    ("于 2022 年 5 月 3 日至 4 日举行", "held from 2 to 4 May 2022"),
 ])
 def test_changed_numbers_do_not_match(zh, en):
     left, _ = num.unmatched(num.zh_mentions(zh), num.en_mentions(en))
