@@ -141,6 +141,8 @@ def main() -> None:
                 (row["peak_rss_mb"] - row["rss_before_mb"]) / (row["size"] / 1000), 1)
         results["speed"] = rows
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    from benchmarks.machine import describe  # after the sys.path set-up above
+    results["machine"] = describe()
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 

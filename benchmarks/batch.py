@@ -137,7 +137,8 @@ def main() -> None:
     from benchmarks.batchdata import write_batch
 
     modes = [m for m in args.modes.split(",") if m]
-    results: dict = {"config": CONFIG, "stages": None, "documents": args.docs, "cpus": os.cpu_count(), "modes": {}}
+    from benchmarks.machine import describe  # after the sys.path set-up above
+    results: dict = {"config": CONFIG, "stages": None, "documents": args.docs, "machine": describe(), "modes": {}}
     if args.merge and RESULTS.exists():
         results = json.loads(RESULTS.read_text(encoding="utf-8"))
         if results.get("documents") != args.docs:

@@ -22,10 +22,7 @@ Speed: the whole check (LM load included) on the example document with the defau
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -34,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.inject import DEV_CORPUS, FRESH_CORPUS, TEST_CORPUS, Corrupted, inject, load_corpus
+from benchmarks.machine import describe
 from pipeline.document import Document, DocumentPair, Paragraph, Section, Sentence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -326,15 +324,6 @@ def run_speed(runs: int) -> dict[str, Any]:
             "ratio_to_without_judge": round(median / off, 3), "goal_seconds": 90}
 
 
-def machine() -> str:
-    """CPU count and model, for the record (benchmarks on these shared machines are noisy)."""
-    model = ""
-    with contextlib.suppress(OSError):
-        model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                      if line.startswith("model name")), "")
-    return f"{os.cpu_count()} CPU cores ({model or platform.processor() or 'unknown CPU'})"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=("test", "fresh", "dev"), default="test")
@@ -370,7 +359,7 @@ def main() -> None:
         print(json.dumps(result["speed"], indent=1))
     for part in result.values():
         part["command"] = "python -m benchmarks.check " + " ".join(sys.argv[1:])
-        part["machine"] = machine()
+        part["machine"] = describe()
     out = Path(args.out) if args.out else RESULTS
     out.parent.mkdir(parents=True, exist_ok=True)
     existing = json.loads(out.read_text()) if out.exists() and out == RESULTS else {}

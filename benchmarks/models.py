@@ -190,7 +190,8 @@ def main() -> None:
                 row = median_of([run_child([kind, backend, size, amount]) for _ in range(args.lm_runs)], fields)
                 results[key].append(row)
                 print(kind, json.dumps(row, ensure_ascii=False))
-    results["machine"] = {"cpus": __import__("os").cpu_count(), "python": sys.version.split()[0]}
+    from benchmarks.machine import describe  # after the sys.path set-up above
+    results["machine"] = describe()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")

@@ -133,8 +133,9 @@ def main() -> None:
     print("traced memory per character relative to the example:",
           ", ".join(f"x{r['scale']}: {r['traced_mb_per_char_vs_scale_1']}" for r in rows))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"benchmark": "segment", "runs": args.runs, "rows": rows}, indent=2) + "\n",
-                       encoding="utf-8")
+    from benchmarks.machine import describe  # after the sys.path set-up above
+    record = {"benchmark": "segment", "runs": args.runs, "machine": describe(), "rows": rows}
+    RESULTS.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 

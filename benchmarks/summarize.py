@@ -404,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         parts |= {"abstractive_example", "abstractive_sections"} if args.abstractive else set()
     output = Path(args.output)
     results: dict[str, Any] = json.loads(output.read_text(encoding="utf-8")) if args.parts and output.exists() else {}
-    results.update({"cpu_threads": _threads(), "load_average_at_start": list(os.getloadavg()), "notes": NOTES})
+    from benchmarks.machine import describe  # after the sys.path set-up above
+    results.update({"machine": describe(), "notes": NOTES})
     if "extractive" in parts:
         default = load_config()
         results["extractive"] = {"executive": evaluate_executive(default, "extractive"),
@@ -434,12 +435,6 @@ def main(argv: list[str] | None = None) -> int:
     output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _print(results)
     return 0
-
-
-def _threads() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 0)
 
 
 def _print(results: dict[str, Any]) -> None:
