@@ -202,19 +202,13 @@ class Check:
             return
         from models.catalog import get_judge
 
-        texts: list[str] = []
-        jobs = []
-        for cand in candidates:
-            text = doc.paragraphs[cand.index].text
-            w0, w1 = cand.window
-            edits = cand.edits or [cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")]
-            jobs.append((cand, edits, len(texts)))
-            texts.append(text[w0:w1])
-            texts += [text[w0:e.start] + e.text + text[e.end:w1] for e in edits]
-        totals = _totals(get_judge(self.config), texts)
-        for cand, edits, pos in jobs:
-            gains = [(totals[pos + 1 + k] - totals[pos], e) for k, e in enumerate(edits)]
-            gain, edit = max(gains, key=lambda ge: ge[0] - self.params.char_cost * ge[1].removed)
+        jobs = [(doc.paragraphs[cand.index].text, cand.window,
+                 cand.edits or [cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")])
+                for cand in candidates]
+        for cand, (_, _, edits), gains in zip(candidates, jobs, _edit_gains(get_judge(self.config), jobs),
+                                              strict=True):
+            gain, edit = max(zip(gains, edits, strict=True),
+                             key=lambda ge: ge[0] - self.params.char_cost * ge[1].removed)
             cand.judge_gain, cand.edit = gain, edit
 
     def _lm_guard(self, text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -246,14 +240,9 @@ class Check:
         if self.settings.judge and found:
             from models.catalog import get_judge
 
-            texts = []
-            for index, start, end, _, _ in found:
-                para = doc.paragraphs[index]
-                w0, w1 = _sentence_around(para, start, end)
-                w0, w1 = max(w0, start - VERIFY_WINDOW), min(w1, end + VERIFY_WINDOW)
-                texts += [para.text[w0:w1], para.text[w0:start] + para.text[end:w1]]
-            totals = _totals(get_judge(self.config), texts)
-            gains = [totals[2 * k + 1] - totals[2 * k] for k in range(len(found))]
+            jobs = [(doc.paragraphs[index].text, _verify_window(doc.paragraphs[index], start, end),
+                     [Edit(start, end, "", "delete")]) for index, start, end, _, _ in found]
+            gains = [deleted[0] for deleted in _edit_gains(get_judge(self.config), jobs)]
         out: list[Raw] = []
         for (index, start, end, surprisal, english), gain in zip(found, gains, strict=True):
             if (gain is None and surprisal < NEGATION_SURPRISAL) or (gain is not None and gain < NEGATION_JUDGE_GAIN):
@@ -322,8 +311,7 @@ class Check:
         texts: list[str] = []
         for cand in verify:
             para, span = doc.paragraphs[cand.index], cand.span
-            s0, s1 = _sentence_around(para, span.start, span.end)
-            w0, w1 = max(s0, span.start - VERIFY_WINDOW), min(s1, span.end + VERIFY_WINDOW)
+            w0, w1 = _verify_window(para, span.start, span.end)
             edits = [e for e in local_edits(para.text, span) if w0 <= e.start and e.end <= w1]
             cand.window = (w0, w1)
             jobs.append((cand, edits, len(texts)))
@@ -377,6 +365,27 @@ def _totals(lm: Any, texts: list[str]) -> list[float]:
     if hasattr(lm, "totals"):
         return lm.totals(texts)
     return [lm.score(t).total_logprob for t in texts]
+
+
+def _edit_gains(lm: Any, jobs: list[tuple[str, tuple[int, int], list[Edit]]]) -> list[list[float]]:
+    """For each (paragraph text, window, edits): the log-probability gain of the window after each edit over
+    the window as written, all windows scored in one batch."""
+    texts: list[str] = []
+    for text, (w0, w1), edits in jobs:
+        texts.append(text[w0:w1])
+        texts += [text[w0:e.start] + e.text + text[e.end:w1] for e in edits]
+    totals = _totals(lm, texts)
+    out, pos = [], 0
+    for _, _, edits in jobs:
+        out.append([totals[pos + 1 + k] - totals[pos] for k in range(len(edits))])
+        pos += 1 + len(edits)
+    return out
+
+
+def _verify_window(para: Paragraph, start: int, end: int) -> tuple[int, int]:
+    """The re-scoring window around [start, end): ``VERIFY_WINDOW`` characters each side, inside its sentence."""
+    s0, s1 = _sentence_around(para, start, end)
+    return max(s0, start - VERIFY_WINDOW), min(s1, end + VERIFY_WINDOW)
 
 
 def protected_spans(text: str) -> list[tuple[int, int]]:

@@ -202,16 +202,18 @@ def zh_mentions(text: str) -> list[Mention]:
 
 # The later days of a range or list of days: 5 月 2 日至 4 日, 2 日、3 日和 4 日 (the month and year of the first).
 _ZH_DAY_JOIN = re.compile(r"\s*(?:至|到|-|–|—|~|、|和|及|与)\s*")
+_ZH_DAY_END = re.compile(r"\s*日")
 
 
 def _zh_day_ranges(text: str, out: list[Mention]) -> list[Mention]:
     for k in range(1, len(out)):
         prev, m = out[k - 1], out[k]
         day = m.key[1] if m.kind == "number" else None
+        tail = _ZH_DAY_END.match(text, m.end)
         if (prev.kind == "date" and prev.key[2] is not None and day is not None and day == int(day) and 1 <= day <= 31
-                and _ZH_DAY_JOIN.fullmatch(text[prev.end:m.start]) and text[m.end:].lstrip().startswith("日")):
-            end = m.end + len(text[m.end:]) - len(text[m.end:].lstrip()) + 1
-            out[k] = Mention("date", ("date", prev.key[1], prev.key[2], int(day)), m.start, end, text[m.start:end])
+                and _ZH_DAY_JOIN.fullmatch(text[prev.end:m.start]) and tail):
+            out[k] = Mention("date", ("date", prev.key[1], prev.key[2], int(day)), m.start, tail.end(),
+                             text[m.start:tail.end()])
     return out
 
 
