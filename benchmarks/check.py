@@ -147,6 +147,15 @@ def match(flags: list[dict], labels: list[dict]) -> tuple[Counter, Counter, Coun
     return tp, total, found, [lab for i, lab in enumerate(labels) if not hit[i]]
 
 
+def hits_any(flag: dict, labels: list[dict]) -> bool:
+    """Whether a flag lands on any injected defect, whatever its type: what a reviewer sees as a useful flag.
+    A term flag on a sentence whose body name was garbled, or a number flag on an omitted clause, points the
+    reviewer at real damage although the per-type precision counts it as false."""
+    return any(lab["index"] == flag["index"] and (lab["type"] in ("omission", "addition")
+                                                  or (flag["start"] < lab["end"] and lab["start"] < flag["end"]))
+               for lab in labels)
+
+
 def prf(tp: int, flagged: int, found: int, labelled: int) -> dict[str, Any]:
     p = tp / flagged if flagged else None
     r = found / labelled if labelled else None
@@ -186,7 +195,7 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
             check.params = params
         check.keep_all = keep_all
         all_flags: list[dict] = []
-        labels_by_type, tp_all, flags_all, found_all = Counter(), Counter(), Counter(), Counter()
+        labels_by_type, tp_all, flags_all, found_all, any_all = Counter(), Counter(), Counter(), Counter(), Counter()
         baseline: dict[float, Counter] = {t: Counter() for t in BASELINE_THRESHOLDS}
         missed: list[dict] = []
         false_flags: list[dict] = []
@@ -212,6 +221,8 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
                 missed += [{**m, "doc": c.name, "seed": seed} for m in miss]
                 for f in flags:
                     t, _, _, _ = match([f], labels)
+                    if hits_any(f, labels):
+                        any_all[f["type"]] += 1
                     all_flags.append({"doc": c.name, "seed": seed, "type": f["type"], "text": f["text"],
                                       "evidence": f["evidence"], "true": bool(t)})
                     if not t:
@@ -254,6 +265,9 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
     per_type["terminology+name"] = prf(fam_tp, flags_all["terminology"] + flags_all["name"],
                                        found_all["terminology"] + found_all["name"],
                                        labels_by_type["terminology"] + labels_by_type["name"])
+    for t, row in per_type.items():
+        on_any = sum(any_all[k] for k in (("terminology", "name") if t == "terminology+name" else (t,)))
+        row["precision_any_defect"] = _r(on_any / row["flags"]) if row["flags"] else None
     result = {
         "corpus": str(corpus_path.relative_to(ROOT)),
         "seeds": seeds,

@@ -394,6 +394,20 @@ def test_training_label_metrics_count_rule_hits_and_clean_false_flags():
     assert m["precision"] == pytest.approx(2 / 3, abs=1e-3)
 
 
+def test_benchmark_counts_a_flag_on_another_types_defect_for_the_reviewer_view_only():
+    from benchmarks.check import hits_any, match
+
+    labels = [{"type": "garbled", "kind": "insert", "index": 0, "start": 4, "end": 6},
+              {"type": "omission", "kind": "sentence", "index": 2, "start": 0, "end": 0}]
+    term_on_garbled = {"type": "terminology", "index": 0, "start": 3, "end": 8}
+    term_elsewhere = {"type": "terminology", "index": 0, "start": 10, "end": 14}
+    number_in_omitted = {"type": "number", "index": 2, "start": 30, "end": 33}
+    assert hits_any(term_on_garbled, labels) and not hits_any(term_elsewhere, labels)
+    assert hits_any(number_in_omitted, labels)
+    tp, total, _, _ = match([term_on_garbled, number_in_omitted], labels)
+    assert tp["terminology"] == 0 and tp["number"] == 0 and total["terminology"] == 1
+
+
 def test_boosted_trees_learn_an_interaction_a_linear_model_cannot():
     """y = 1 exactly when both features are high: no single linear cut separates it, trees do."""
     import numpy as np
