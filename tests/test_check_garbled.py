@@ -429,3 +429,22 @@ def test_boosted_trees_learn_an_interaction_a_linear_model_cannot():
                                   "Nevertheless, the number grew.", "by the end of 2021", "internal displacement"])
 def test_english_without_negation_despite_look_alikes(text):
     assert not english_has_negation(text)
+
+
+def test_judge_grid_keeps_rule_flags_and_counts_each_label_once():
+    from benchmarks.judge_grid import grid, kept, point
+
+    lm = {"rule": "lm", "probability": 0.6, "judge_gain": 9.0, "labels": [0]}
+    dup = {"rule": "duplicate", "probability": None, "judge_gain": None, "labels": [1]}
+    also_0 = {"rule": "lm", "probability": 0.95, "judge_gain": 20.0, "labels": [0]}
+    docs = [{"doc": "d", "seed": 1, "chars": 500, "labels": ["insert", "duplicate", "replace"],
+             "flags": [lm, dup, also_0, {"rule": "lm", "probability": 0.9, "judge_gain": 12.0, "labels": []}]},
+            {"doc": "d", "seed": 0, "chars": 2000, "labels": [],
+             "flags": [{"rule": "lm", "probability": 0.7, "judge_gain": 11.0, "labels": []}]}]
+    assert kept(dup, 0.99, 100) and not kept(lm, 0.7, 0) and not kept(lm, 0.5, 10)
+    loose = point(docs, 0.5, 8)
+    assert (loose["flags"], loose["recall"], loose["precision"]) == (4, round(2 / 3, 3), 0.75)
+    assert loose["clean_false_per_1000"] == 0.5
+    strict = point(docs, 0.8, 15)
+    assert (strict["flags"], strict["precision"], strict["clean_false_per_1000"]) == (2, 1.0, 0.0)
+    assert len(grid(docs)) == 36

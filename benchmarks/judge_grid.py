@@ -1,0 +1,186 @@
+"""The judge's two settings (``[stages.check] judge_from``, ``judge_min_gain``) over a grid, from one run of the check.
+
+The tuning corpus is checked once with ``judge_from`` at the grid's lowest value and no minimum gain, so every
+candidate the scorer rates that high is judged and becomes a flag with its probability and judge gain; each grid
+point then keeps the flags it would have kept. Garbled precision, recall, F1 and false flags per 1,000 clean
+characters are printed for every point and written to ``benchmarks/results/judge_grid.json``.
+
+With ``--rows`` (the candidates saved by ``benchmarks/train_garbled.py --rows``) and ``--folds``, each group of
+documents is checked by a final scorer fitted without that group's documents (the screen is the given scorer's),
+so a scorer fitted on the whole tuning corpus can be judged out of fold.
+
+    python -m benchmarks.judge_grid --scorer /tmp/garbled_model.json --rows /tmp/rows.json \\
+        --folds dev6,dev7,dev8,dev9,dev10 dev11,dev12,dev13,dev14,dev15 --cache /tmp/lmcache_dev.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "judge_grid.json"
+FROMS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+GAINS = (6.0, 8.0, 10.0, 12.0, 14.0, 16.0)
+
+
+def kept(flag: dict, judge_from: float, min_gain: float) -> bool:
+    """Whether a flag of the low-threshold run survives these settings (rule-based flags always do)."""
+    if flag["rule"] != "lm":
+        return True
+    return (flag["probability"] is not None and flag["probability"] >= judge_from
+            and flag["judge_gain"] is not None and flag["judge_gain"] >= min_gain)
+
+
+def point(docs: list[dict], judge_from: float, min_gain: float) -> dict[str, Any]:
+    """Garbled P/R/F1 over the corrupted documents, false flags per 1,000 characters of the clean ones (seed 0)."""
+    tp = flags = found = labels = clean = clean_chars = 0
+    for d in docs:
+        keep = [f for f in d["flags"] if kept(f, judge_from, min_gain)]
+        if d["seed"] == 0:
+            clean += len(keep)
+            clean_chars += d["chars"]
+            continue
+        flags += len(keep)
+        tp += sum(1 for f in keep if f["labels"])
+        labels += len(d["labels"])
+        found += len({k for f in keep for k in f["labels"]})
+    p = tp / flags if flags else 0.0
+    r = found / labels if labels else 0.0
+    return {"judge_from": judge_from, "min_gain": min_gain, "precision": round(p, 3), "recall": round(r, 3),
+            "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "flags": flags, "labels": labels,
+            "clean_false_per_1000": round(clean * 1000 / clean_chars, 3) if clean_chars else None}
+
+
+def grid(docs: list[dict], froms: tuple[float, ...] = FROMS, gains: tuple[float, ...] = GAINS) -> list[dict]:
+    return [point(docs, f, g) for f in froms for g in gains]
+
+
+def fold_scorers(rows_path: Path, scorer_path: Path, folds: list[list[str]], out_dir: Path) -> dict[str, Path]:
+    """One final scorer per fold, fitted on the saved candidates of every other document; the screen is shared."""
+    from benchmarks.train_garbled import trees_model
+    from pipeline.detect_garbled import FINAL_FEATURES
+
+    rows = json.loads(rows_path.read_text(encoding="utf-8"))
+    full = json.loads(scorer_path.read_text(encoding="utf-8"))
+    cands = [r for r in rows if r.get("verified")]
+    paths = {}
+    for k, held in enumerate(folds):
+        model = trees_model([r for r in cands if r["doc"] not in held], FINAL_FEATURES, full["final"]["threshold"])
+        path = out_dir / f"fold{k}.json"
+        path.write_text(json.dumps({"trained": {"without": held}, "screen": full["screen"], "final": model.to_dict()}),
+                        encoding="utf-8")
+        for doc in held:
+            paths[doc] = path
+    return paths
+
+
+def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache: Path | None) -> list[dict]:
+    """Check each document (clean, then each seed) with its scorer; keep the garbled flags and labels."""
+    import models.catalog as catalog
+    from benchmarks.check import CachedLM, build_pair
+    from benchmarks.inject import DEV_CORPUS, Corrupted, inject, load_corpus
+    from pipeline.align import Align
+    from pipeline.check import Check, flags_json
+    from pipeline.config import load_config
+
+    corpus = load_corpus(DEV_CORPUS)
+    out: list[dict] = []
+    base = load_config(None, {"stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9})
+    catalog.get_embedder(base)
+    lm = CachedLM(catalog.get_language_model(base), cache)
+    judge = CachedLM(catalog.get_judge(base), cache.with_name(cache.stem + ".judge.json") if cache else None)
+    original = catalog.get_language_model, catalog.get_judge
+    catalog.get_language_model = lambda _config: lm
+    catalog.get_judge = lambda _config: judge
+    try:
+        for doc in corpus:
+            if doc["id"] not in scorers:
+                continue
+            config = load_config(None, {"stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9,
+                                        "stages.check.garbled_model": scorers[doc["id"]]})
+            align, check = Align(config), Check(config)
+            for seed in [0, *seeds]:
+                c = (Corrupted(doc["id"], 0, [list(p["zh"]) for p in doc["paragraphs"]],
+                               [list(p["en"]) for p in doc["paragraphs"]], []) if seed == 0
+                     else inject(doc, seed, corpus))
+                pair = build_pair(c, doc.get("title_zh", ""), doc.get("title_en", ""))
+                align(pair)
+                check(pair)
+                labels = [lab for lab in c.labels if lab.type == "garbled"]
+                flags = []
+                for f in flags_json(pair)["flags"]:
+                    if f["type"] != "garbled":
+                        continue
+                    ev = f["evidence"]
+                    flags.append({"rule": ev.get("rule"), "probability": ev.get("probability"),
+                                  "judge_gain": ev.get("judge_gain"), "text": f["text"],
+                                  "labels": [k for k, lab in enumerate(labels) if lab.index == f["index"]
+                                             and f["start"] < lab.end and lab.start < f["end"]]})
+                out.append({"doc": doc["id"], "seed": seed, "chars": sum(len(p.text) for p in pair.zh.paragraphs),
+                            "labels": [lab.kind for lab in labels], "flags": flags})
+            print(f"{doc['id']}: {lm.calls} LM calls, {judge.calls} judge calls", flush=True)
+    finally:
+        catalog.get_language_model, catalog.get_judge = original
+        lm.save()
+        judge.save()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scorer", default="", help="a fitted garbled scorer (default: the shipped one)")
+    parser.add_argument("--rows", default=None, help="train_garbled --rows output: fit out-of-fold scorers from it")
+    parser.add_argument("--folds", nargs="*", default=[],
+                        help="comma-separated document ids, one group per fold (needs --rows and --scorer)")
+    parser.add_argument("--docs", default="", help="comma-separated document ids (default: all, or the folds')")
+    parser.add_argument("--seeds", default="1,2,3,4")
+    parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
+    parser.add_argument("--dump", default=None, help="save the flags, or reuse them when the file exists")
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.inject import DEV_CORPUS, load_corpus
+    from benchmarks.machine import describe
+
+    started = time.perf_counter()
+    dump = Path(args.dump) if args.dump else None
+    if dump is not None and dump.exists():
+        docs = json.loads(dump.read_text(encoding="utf-8"))
+    else:
+        if args.folds:
+            if not (args.rows and args.scorer):
+                parser.error("--folds needs --rows and --scorer")
+            work = Path(args.out).with_suffix(".folds")
+            work.mkdir(parents=True, exist_ok=True)
+            scorers = {d: str(p) for d, p in fold_scorers(Path(args.rows), Path(args.scorer),
+                                                           [f.split(",") for f in args.folds], work).items()}
+        else:
+            ids = args.docs.split(",") if args.docs else [d["id"] for d in load_corpus(DEV_CORPUS)]
+            scorers = {d: args.scorer for d in ids}
+        docs = collect(scorers, [int(s) for s in args.seeds.split(",")], min(FROMS),
+                       Path(args.cache) if args.cache else None)
+        if dump is not None:
+            dump.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    points = grid(docs)
+    for row in points:
+        print(json.dumps(row))
+    groups = {"all": docs}
+    for fold in args.folds:
+        ids = set(fold.split(","))
+        groups[fold] = [d for d in docs if d["doc"] in ids]
+    result = {"scorer": args.scorer or "shipped", "out_of_fold": bool(args.folds),
+              "grid": {name: grid(group) for name, group in groups.items()},
+              "seconds": round(time.perf_counter() - started, 1),
+              "command": "python -m benchmarks.judge_grid " + " ".join(sys.argv[1:]), "machine": describe()}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
