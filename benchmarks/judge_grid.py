@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -155,8 +156,7 @@ def main() -> None:
         if args.folds:
             if not (args.rows and args.scorer):
                 parser.error("--folds needs --rows and --scorer")
-            work = Path(args.out).with_suffix(".folds")
-            work.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix="undoc-folds-"))
             scorers = {d: str(p) for d, p in fold_scorers(Path(args.rows), Path(args.scorer),
                                                            [f.split(",") for f in args.folds], work).items()}
         else:
@@ -173,7 +173,10 @@ def main() -> None:
     for fold in args.folds:
         ids = set(fold.split(","))
         groups[fold] = [d for d in docs if d["doc"] in ids]
-    result = {"scorer": args.scorer or "shipped", "out_of_fold": bool(args.folds),
+    from pipeline.detect_garbled import load_scorer
+
+    result = {"scorer": args.scorer or "shipped", "scorer_trained": load_scorer(args.scorer)[2],
+              "out_of_fold": bool(args.folds), "seeds": args.seeds,
               "grid": {name: grid(group) for name, group in groups.items()},
               "seconds": round(time.perf_counter() - started, 1),
               "command": "python -m benchmarks.judge_grid " + " ".join(sys.argv[1:]), "machine": describe()}
