@@ -27,10 +27,12 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.inject import DEV_CORPUS, FRESH_CORPUS, TEST_CORPUS, Corrupted, inject, load_corpus
+from benchmarks.inject import DEV_CORPUS, FRESH_CORPUS, TEST_CORPUS, Corrupted, clean, inject, load_corpus
 from benchmarks.machine import describe
 from pipeline.document import Document, DocumentPair, Paragraph, Section, Sentence
 
@@ -102,6 +104,29 @@ def json_to_cache(rows: list) -> dict[tuple, Any]:
     return cache
 
 
+@contextmanager
+def cached_models(config: Any, cache: Path | None) -> Iterator[tuple[CachedLM, CachedLM | None]]:
+    """The check stage's language model and judge (None when the config turns it off) behind score caches,
+    handed to the stage through the catalog while the block runs; the caches are saved when it ends. The judge's
+    scores are kept in a file of their own: the same window scores differently there."""
+    import models.catalog as catalog
+
+    catalog.get_embedder(config)
+    lm = CachedLM(catalog.get_language_model(config), cache)
+    judge = CachedLM(catalog.get_judge(config), cache.with_name(cache.stem + ".judge.json") if cache else None) \
+        if config.stages.check.judge else None
+    original = catalog.get_language_model, catalog.get_judge
+    catalog.get_language_model = lambda _config: lm  # the check stage asks the catalog for its models
+    catalog.get_judge = lambda _config: judge
+    try:
+        yield lm, judge
+    finally:
+        catalog.get_language_model, catalog.get_judge = original
+        lm.save()
+        if judge is not None:
+            judge.save()
+
+
 def build_pair(c: Corrupted, title_zh: str, title_en: str) -> DocumentPair:
     docs = []
     for lang, paras, title in (("zh", c.zh, title_zh), ("en", c.en, title_en)):
@@ -132,11 +157,9 @@ def match(flags: list[dict], labels: list[dict]) -> tuple[Counter, Counter, Coun
         total[f["type"]] += 1
         ok = False
         for i, lab in enumerate(labels):
-            if lab["index"] != f["index"]:
-                continue
             if FAMILY.get(lab["type"], lab["type"]) != FAMILY.get(f["type"], f["type"]):
                 continue
-            if lab["type"] in ("omission", "addition") or (f["start"] < lab["end"] and lab["start"] < f["end"]):
+            if lands_on(f, lab):
                 ok = True
                 hit[i] = True
         if ok:
@@ -147,13 +170,18 @@ def match(flags: list[dict], labels: list[dict]) -> tuple[Counter, Counter, Coun
     return tp, total, found, [lab for i, lab in enumerate(labels) if not hit[i]]
 
 
+def lands_on(flag: dict, lab: dict) -> bool:
+    """Whether a flag points at a label in its paragraph: omissions and additions anywhere in it, everything else
+    by overlapping spans."""
+    return lab["index"] == flag["index"] and (lab["type"] in ("omission", "addition")
+                                              or (flag["start"] < lab["end"] and lab["start"] < flag["end"]))
+
+
 def hits_any(flag: dict, labels: list[dict]) -> bool:
     """Whether a flag lands on any injected defect, whatever its type: what a reviewer sees as a useful flag.
     A term flag on a sentence whose body name was garbled, or a number flag on an omitted clause, points the
     reviewer at real damage although the per-type precision counts it as false."""
-    return any(lab["index"] == flag["index"] and (lab["type"] in ("omission", "addition")
-                                                  or (flag["start"] < lab["end"] and lab["start"] < flag["end"]))
-               for lab in labels)
+    return any(lands_on(flag, lab) for lab in labels)
 
 
 def prf(tp: int, flagged: int, found: int, labelled: int) -> dict[str, Any]:
@@ -171,7 +199,6 @@ def _r(x: float | None) -> float | None:
 def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | None = None,
                  verbose: bool = False, cache: Path | None = None, params: Any = None,
                  keep_all: bool = False) -> dict[str, Any]:
-    from models.catalog import get_embedder, get_language_model
     from pipeline.align import Align
     from pipeline.check import Check, flags_json, protected_spans
     from pipeline.config import load_config
@@ -179,17 +206,7 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
 
     config = load_config(None, config_overrides or {})
     corpus = load_corpus(corpus_path)
-    get_embedder(config)
-    lm = CachedLM(get_language_model(config), cache)
-    import models.catalog as catalog
-
-    # the judge model's scores are kept in a file of their own: the same window scores differently there
-    judge = CachedLM(catalog.get_judge(config), cache.with_name(cache.stem + ".judge.json") if cache else None) \
-        if config.stages.check.judge else None
-    original, original_judge = catalog.get_language_model, catalog.get_judge
-    catalog.get_language_model = lambda _config: lm  # the check stage asks the catalog for its LM
-    catalog.get_judge = lambda _config: judge
-    try:
+    with cached_models(config, cache) as (lm, judge):
         align, check = Align(config), Check(config)
         if params is not None:
             check.params = params
@@ -243,9 +260,7 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
         clean_chars = 0
         clean_examples = []
         for doc in corpus:
-            c = Corrupted(doc["id"], 0, [list(p["zh"]) for p in doc["paragraphs"]],
-                          [list(p["en"]) for p in doc["paragraphs"]], [])
-            pair = build_pair(c, doc.get("title_zh", ""), doc.get("title_en", ""))
+            pair = build_pair(clean(doc), doc.get("title_zh", ""), doc.get("title_en", ""))
             align(pair)
             check(pair)
             clean_chars += sum(len(p.text) for p in pair.zh.paragraphs)
@@ -253,11 +268,6 @@ def run_accuracy(corpus_path: Path, seeds: list[int], config_overrides: dict | N
                 clean_flags[f.type] += 1
                 clean_examples.append({"doc": doc["id"], "type": f.type, "text": f.text, "message": f.message,
                                        "evidence": f.evidence})
-    finally:
-        catalog.get_language_model, catalog.get_judge = original, original_judge
-        lm.save()
-        if judge is not None:
-            judge.save()
     per_type = {}
     for t in ("garbled", "number", "terminology", "name", "omission", "addition", "form"):
         per_type[t] = prf(tp_all[t], flags_all[t], found_all[t], labels_by_type[t])

@@ -67,6 +67,12 @@ class Corrupted:
         return {"name": self.name, "seed": self.seed, "labels": [asdict(x) for x in self.labels]}
 
 
+def clean(doc: dict) -> Corrupted:
+    """The document as written (seed 0, no labels): the clean text every false-flag rate is counted on."""
+    return Corrupted(doc["id"], 0, [list(p["zh"]) for p in doc["paragraphs"]],
+                     [list(p["en"]) for p in doc["paragraphs"]], [])
+
+
 def load_corpus(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 

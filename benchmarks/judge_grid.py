@@ -82,37 +82,31 @@ def fold_scorers(rows_path: Path, scorer_path: Path, folds: list[list[str]], out
 
 def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache: Path | None) -> list[dict]:
     """Check each document (clean, then each seed) with its scorer; keep the garbled flags and labels."""
-    import models.catalog as catalog
-    from benchmarks.check import CachedLM, build_pair
-    from benchmarks.inject import DEV_CORPUS, Corrupted, inject, load_corpus
+    from benchmarks.check import build_pair, cached_models, lands_on
+    from benchmarks.inject import DEV_CORPUS, clean, inject, load_corpus
     from pipeline.align import Align
     from pipeline.check import Check, flags_json
     from pipeline.config import load_config
 
     corpus = load_corpus(DEV_CORPUS)
     out: list[dict] = []
-    base = load_config(None, {"stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9})
-    catalog.get_embedder(base)
-    lm = CachedLM(catalog.get_language_model(base), cache)
-    judge = CachedLM(catalog.get_judge(base), cache.with_name(cache.stem + ".judge.json") if cache else None)
-    original = catalog.get_language_model, catalog.get_judge
-    catalog.get_language_model = lambda _config: lm
-    catalog.get_judge = lambda _config: judge
-    try:
+    low = {"stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9}
+    stages: dict[str, tuple[Align, Check]] = {}
+    with cached_models(load_config(None, low), cache) as (lm, judge):
         for doc in corpus:
             if doc["id"] not in scorers:
                 continue
-            config = load_config(None, {"stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9,
-                                        "stages.check.garbled_model": scorers[doc["id"]]})
-            align, check = Align(config), Check(config)
+            scorer = scorers[doc["id"]]
+            if scorer not in stages:
+                config = load_config(None, {**low, "stages.check.garbled_model": scorer})
+                stages[scorer] = Align(config), Check(config)
+            align, check = stages[scorer]
             for seed in [0, *seeds]:
-                c = (Corrupted(doc["id"], 0, [list(p["zh"]) for p in doc["paragraphs"]],
-                               [list(p["en"]) for p in doc["paragraphs"]], []) if seed == 0
-                     else inject(doc, seed, corpus))
+                c = clean(doc) if seed == 0 else inject(doc, seed, corpus)
                 pair = build_pair(c, doc.get("title_zh", ""), doc.get("title_en", ""))
                 align(pair)
                 check(pair)
-                labels = [lab for lab in c.labels if lab.type == "garbled"]
+                labels = [lab.__dict__ for lab in c.labels if lab.type == "garbled"]
                 flags = []
                 for f in flags_json(pair)["flags"]:
                     if f["type"] != "garbled":
@@ -120,15 +114,10 @@ def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache:
                     ev = f["evidence"]
                     flags.append({"rule": ev.get("rule"), "probability": ev.get("probability"),
                                   "judge_gain": ev.get("judge_gain"), "text": f["text"],
-                                  "labels": [k for k, lab in enumerate(labels) if lab.index == f["index"]
-                                             and f["start"] < lab.end and lab.start < f["end"]]})
+                                  "labels": [k for k, lab in enumerate(labels) if lands_on(f, lab)]})
                 out.append({"doc": doc["id"], "seed": seed, "chars": sum(len(p.text) for p in pair.zh.paragraphs),
-                            "labels": [lab.kind for lab in labels], "flags": flags})
-            print(f"{doc['id']}: {lm.calls} LM calls, {judge.calls} judge calls", flush=True)
-    finally:
-        catalog.get_language_model, catalog.get_judge = original
-        lm.save()
-        judge.save()
+                            "labels": [lab["kind"] for lab in labels], "flags": flags})
+            print(f"{doc['id']}: {lm.calls} LM calls, {judge.calls if judge else 0} judge calls", flush=True)
     return out
 
 
@@ -147,6 +136,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from benchmarks.inject import DEV_CORPUS, load_corpus
     from benchmarks.machine import describe
+    from pipeline.detect_garbled import load_scorer
 
     started = time.perf_counter()
     dump = Path(args.dump) if args.dump else None
@@ -166,18 +156,15 @@ def main() -> None:
                        Path(args.cache) if args.cache else None)
         if dump is not None:
             dump.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
-    points = grid(docs)
-    for row in points:
-        print(json.dumps(row))
     groups = {"all": docs}
     for fold in args.folds:
         ids = set(fold.split(","))
         groups[fold] = [d for d in docs if d["doc"] in ids]
-    from pipeline.detect_garbled import load_scorer
-
+    grids = {name: grid(group) for name, group in groups.items()}
+    for row in grids["all"]:
+        print(json.dumps(row))
     result = {"scorer": args.scorer or "shipped", "scorer_trained": load_scorer(args.scorer)[2],
-              "out_of_fold": bool(args.folds), "seeds": args.seeds,
-              "grid": {name: grid(group) for name, group in groups.items()},
+              "out_of_fold": bool(args.folds), "seeds": args.seeds, "grid": grids,
               "seconds": round(time.perf_counter() - started, 1),
               "command": "python -m benchmarks.judge_grid " + " ".join(sys.argv[1:]), "machine": describe()}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.check import CachedLM, build_pair
-from benchmarks.inject import DEV_CORPUS, Corrupted, inject, load_corpus
+from benchmarks.inject import DEV_CORPUS, clean, inject, load_corpus
 from pipeline.detect_garbled import FINAL_FEATURES, MODEL_PATH, SCREEN_FEATURES, Z_CLIP, BoostedTrees, Logistic, Tree
 
 
@@ -56,11 +56,7 @@ def collect(seeds: list[int], garbled_seeds: list[int], cache: Path | None, thre
         for seed in [0, *seeds, *garbled_seeds]:
             only = seed in garbled_seeds
             for doc in corpus:
-                if seed == 0:
-                    c = Corrupted(doc["id"], 0, [list(p["zh"]) for p in doc["paragraphs"]],
-                                  [list(p["en"]) for p in doc["paragraphs"]], [])
-                else:
-                    c = inject(doc, seed, corpus, weights={"garbled": 1} if only else None)
+                c = clean(doc) if seed == 0 else inject(doc, seed, corpus, weights={"garbled": 1} if only else None)
                 pair = build_pair(c, doc.get("title_zh", ""), doc.get("title_en", ""))
                 labels = [lab for lab in c.labels if lab.type == "garbled"]
                 doubled = {i: [(s.start, s.end) for s in spans] for i, spans in duplicate_spans(pair.zh).items()}
