@@ -312,16 +312,19 @@ def _baseline(counts: dict[float, Counter], labels: int) -> dict[str, Any]:
             "sweep": sweep}
 
 
-def run_speed(runs: int) -> dict[str, Any]:
+def run_speed(runs: int, baseline: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole check on the example (ingest and segment first, not timed), LM load included in run 1. Each
-    run is followed by one with the judge off, so the judge's cost is a ratio measured under the same load."""
+    run is followed by one with the judge off, so the judge's cost is a ratio measured under the same load;
+    with ``baseline`` (config overrides, e.g. earlier defaults) a third run each round gives that ratio too."""
     import models.catalog as catalog
     from pipeline.check import Check
     from pipeline.config import load_config
     from pipeline.runner import process_pair
 
     configs = {"on": load_config(), "off": load_config(None, {"stages.check.judge": False})}
-    times: dict[str, list[float]] = {"on": [], "off": []}
+    if baseline:
+        configs["baseline"] = load_config(None, baseline)
+    times: dict[str, list[float]] = {name: [] for name in configs}
     first = None
     chars = flags = 0
     for k in range(runs):
@@ -345,7 +348,10 @@ def run_speed(runs: int) -> dict[str, Any]:
             "first_run_with_model_load": round(first or 0, 1), "median_seconds": round(median, 1),
             "chars_per_second": round(chars / median, 1), "flags": flags,
             "without_judge": {"seconds": [round(t, 1) for t in times["off"]], "median_seconds": round(off, 1)},
-            "ratio_to_without_judge": round(median / off, 3), "goal_seconds": 90}
+            "ratio_to_without_judge": round(median / off, 3), "goal_seconds": 90,
+            **({"baseline": {"overrides": baseline, "seconds": [round(t, 1) for t in times["baseline"]],
+                             "median_seconds": round(statistics.median(times["baseline"]), 1)},
+                "ratio_to_baseline": round(median / statistics.median(times["baseline"]), 3)} if baseline else {})}
 
 
 def main() -> None:
@@ -354,6 +360,9 @@ def main() -> None:
     parser.add_argument("--seeds", default="1,2,3,4")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--speed-baseline", default="",
+                        help="config overrides (JSON) timed alternately as a baseline, "
+                             "e.g. '{\"stages.check.max_verify\": 16}'")
     parser.add_argument("--accuracy-only", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="also list missed labels and false flags")
     parser.add_argument("--out", default=None)
@@ -379,7 +388,7 @@ def main() -> None:
         shown = {k: v for k, v in result[key].items() if k not in hidden}
         print(json.dumps(shown, ensure_ascii=False, indent=1))
     if not args.accuracy_only:
-        result["speed"] = run_speed(args.runs)
+        result["speed"] = run_speed(args.runs, json.loads(args.speed_baseline) if args.speed_baseline else None)
         print(json.dumps(result["speed"], indent=1))
     for part in result.values():
         part["command"] = "python -m benchmarks.check " + " ".join(sys.argv[1:])

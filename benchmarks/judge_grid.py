@@ -25,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "judge_grid.json"
-FROMS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+FROMS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 GAINS = (6.0, 8.0, 10.0, 12.0, 14.0, 16.0)
 
 
@@ -80,7 +80,8 @@ def fold_scorers(rows_path: Path, scorer_path: Path, folds: list[list[str]], out
     return paths
 
 
-def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache: Path | None) -> list[dict]:
+def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache: Path | None,
+            overrides: dict[str, Any] | None = None) -> list[dict]:
     """Check each document (clean, then each seed) with its scorer; keep the garbled flags and labels."""
     from benchmarks.check import build_pair, cached_models, lands_on
     from benchmarks.inject import DEV_CORPUS, clean, inject, load_corpus
@@ -90,7 +91,7 @@ def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache:
 
     corpus = load_corpus(DEV_CORPUS)
     out: list[dict] = []
-    low = {"stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9}
+    low = {**(overrides or {}), "stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9}
     stages: dict[str, tuple[Align, Check]] = {}
     with cached_models(load_config(None, low), cache) as (lm, judge):
         for doc in corpus:
@@ -130,6 +131,7 @@ def main() -> None:
     parser.add_argument("--docs", default="", help="comma-separated document ids (default: all, or the folds')")
     parser.add_argument("--seeds", default="1,2,3,4")
     parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
+    parser.add_argument("--max-verify", type=int, default=None, help="override [stages.check] max_verify")
     parser.add_argument("--dump", default=None, help="save the flags, or reuse them when the file exists")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
@@ -152,8 +154,9 @@ def main() -> None:
         else:
             ids = args.docs.split(",") if args.docs else [d["id"] for d in load_corpus(DEV_CORPUS)]
             scorers = {d: args.scorer for d in ids}
+        overrides = {} if args.max_verify is None else {"stages.check.max_verify": args.max_verify}
         docs = collect(scorers, [int(s) for s in args.seeds.split(",")], min(FROMS),
-                       Path(args.cache) if args.cache else None)
+                       Path(args.cache) if args.cache else None, overrides)
         if dump is not None:
             dump.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
     groups = {"all": docs}

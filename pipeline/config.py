@@ -129,7 +129,7 @@ class CheckConfig:
     lm_budget_chars: int = 4000
     """At most this many characters per document are scored by the language model; paragraphs are
     chosen by the cheap word-frequency screen, most suspicious first (bounds the check's run time)."""
-    max_verify: int = 16
+    max_verify: int = 40
     """At most this many language-model spans per document are verified by re-scoring (the most
     suspicious first, as ranked by the learned screen model)."""
     judge: bool = True
@@ -137,8 +137,8 @@ class CheckConfig:
     ``judge_from``: the window as written against the window after each local correction. The flag is kept
     only when the correction the judge prefers gains at least ``judge_min_gain`` nats under it; that
     correction is the suggestion. Off: the scorer's own threshold and best correction decide."""
-    judge_from: float = 0.8
-    judge_min_gain: float = 10.0
+    judge_from: float = 0.4
+    judge_min_gain: float = 12.0
     garbled_model: str = ""
     """Optional path to another fitted garbled-span scorer (JSON written by benchmarks/train_garbled.py);
     empty: the shipped pipeline/resources/garbled_model.json."""

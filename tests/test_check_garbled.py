@@ -432,7 +432,7 @@ def test_english_without_negation_despite_look_alikes(text):
 
 
 def test_judge_grid_keeps_rule_flags_and_counts_each_label_once():
-    from benchmarks.judge_grid import grid, kept, point
+    from benchmarks.judge_grid import FROMS, GAINS, grid, kept, point
 
     lm = {"rule": "lm", "probability": 0.6, "judge_gain": 9.0, "labels": [0]}
     dup = {"rule": "duplicate", "probability": None, "judge_gain": None, "labels": [1]}
@@ -447,4 +447,4 @@ def test_judge_grid_keeps_rule_flags_and_counts_each_label_once():
     assert loose["clean_false_per_1000"] == 0.5
     strict = point(docs, 0.8, 15)
     assert (strict["flags"], strict["precision"], strict["clean_false_per_1000"]) == (2, 1.0, 0.0)
-    assert len(grid(docs)) == 36
+    assert len(grid(docs)) == len(FROMS) * len(GAINS) == 48
