@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from models.base import ScoredText, TokenScore
+from models.base import ModelInfo, ScoredText, TokenScore
 from pipeline.check import Check
 from pipeline.config import load_config
 from pipeline.detect_garbled import (
@@ -40,6 +40,8 @@ JUNK = set("蚌雳鳌舀")
 
 class FakeLM:
     """Per-character tokens; junk characters are very surprising and far below the guess “的”."""
+
+    info = ModelInfo("lm", "fake", "fake")
 
     def score(self, text: str, context: str = "", top_k: int = 0) -> ScoredText:
         tokens = []
@@ -448,3 +450,18 @@ def test_judge_grid_keeps_rule_flags_and_counts_each_label_once():
     strict = point(docs, 0.8, 15)
     assert (strict["flags"], strict["precision"], strict["clean_false_per_1000"]) == (2, 1.0, 0.0)
     assert len(grid(docs)) == len(FROMS) * len(GAINS) == 48
+
+
+def test_train_garbled_fits_on_chosen_documents_with_the_benchmarks_labels(fake_lm):
+    """``--docs`` keeps only some documents, but each is corrupted as the benchmark corrupts it: the injector
+    draws from the whole corpus, so a filtered corpus would give other labels."""
+    from benchmarks.inject import DEV_CORPUS, inject, load_corpus
+    from benchmarks.train_garbled import collect
+
+    corpus = load_corpus(DEV_CORPUS)
+    rows = collect([1], [], None, 0, None, 0, {"dev2"})
+    assert {r["doc"] for r in rows} == {"dev2"}
+    per_doc = {r["seed"]: r for r in rows if "chars" in r}
+    assert sorted(per_doc) == [0, 1] and per_doc[0]["labels"] == []
+    expected = [(lab.index, lab.start) for lab in inject(corpus[1], 1, corpus).labels if lab.type == "garbled"]
+    assert corpus[1]["id"] == "dev2" and expected and [tuple(x) for x in per_doc[1]["labels"]] == expected
