@@ -8,6 +8,8 @@ characters are printed for every point and written to ``benchmarks/results/judge
 With ``--rows`` (the candidates saved by ``benchmarks/train_garbled.py --rows``) and ``--folds``, each group of
 documents is checked by a final scorer fitted without that group's documents (the screen is the given scorer's),
 so a scorer fitted on the whole tuning corpus can be judged out of fold.
+``--max-verify`` checks with another ``[stages.check] max_verify`` (the cap on re-scored candidates per document);
+``--docs`` restricts the run to some documents (the injector still draws from the whole corpus).
 
     python -m benchmarks.judge_grid --scorer /tmp/garbled_model.json --rows /tmp/rows.json \\
         --folds dev6,dev7,dev8,dev9,dev10 dev11,dev12,dev13,dev14,dev15 --cache /tmp/lmcache_dev.json
