@@ -238,8 +238,8 @@ def main() -> None:
     started = time.perf_counter()
 
     # 1. screen model on single-pass features of every candidate
-    only = set(args.docs.split(",")) if args.docs else None
-    rows = collect(seeds, garbled_seeds, cache, args.threads, None, 0, only)
+    fit_docs = set(args.docs.split(",")) if args.docs else None
+    rows = collect(seeds, garbled_seeds, cache, args.threads, None, 0, fit_docs)
     cands = [r for r in rows if "features" in r]
     docs = [r for r in rows if "chars" in r]
     probs = cross_validated(cands, SCREEN_FEATURES, args.l2)
@@ -251,7 +251,7 @@ def main() -> None:
           f"{screen_threshold:.4f} keeps {kept}", flush=True)
 
     # 2. final model on the screened candidates, re-scored
-    rows = collect(seeds, garbled_seeds, cache, args.threads, screen, args.max_verify, only)
+    rows = collect(seeds, garbled_seeds, cache, args.threads, screen, args.max_verify, fit_docs)
     cands = [r for r in rows if r.get("verified")]
     docs = [r for r in rows if "chars" in r]
     if args.rows:
@@ -273,7 +273,7 @@ def main() -> None:
     print("chosen (cross-validated):", json.dumps(best))
     record = {
         "trained": {"corpus": str(DEV_CORPUS.relative_to(DEV_CORPUS.parents[3])), "seeds": seeds,
-                    "garbled_only_seeds": garbled_seeds, "docs": sorted(only) if only else "all",
+                    "garbled_only_seeds": garbled_seeds, "docs": sorted(fit_docs) if fit_docs else "all",
                     "date": date.today().isoformat(), "candidates": len(cands),
                     "positives": int(sum(1 for c in cands if c["label"])),
                     "final_model": args.final, "l2": args.l2, "screen_recall": args.screen_recall,
