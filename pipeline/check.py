@@ -41,6 +41,7 @@ from pipeline.detect_garbled import (
 )
 from pipeline.document import Document, DocumentPair, Flag, Paragraph
 from pipeline.glossary import Entry, Glossary, load_glossary
+from pipeline.register import load_register, register_mentions
 from pipeline.sentences import _PROTECTED
 
 log = logging.getLogger("undoc")
@@ -97,6 +98,7 @@ class Check:
         self.keep_all = False
         """Tuning only: keep every verified LM span as a flag, whatever its gain."""
         self._glossary: Glossary | None = None
+        self._register: tuple[str, ...] | None = None
 
     @property
     def glossary(self) -> Glossary:
@@ -211,10 +213,19 @@ class Check:
                              key=lambda ge: ge[0] - self.params.char_cost * ge[1].removed)
             cand.judge_gain, cand.edit = gain, edit
 
+    @property
+    def register(self) -> tuple[str, ...]:
+        """UN register words (``[stages.check] register_guard``); none when the guard is off."""
+        if self._register is None:
+            self._register = load_register(self.settings.register or None) if self.settings.register_guard else ()
+        return self._register
+
     def _lm_guard(self, text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Where language-model evidence never counts: ``protected`` (numbers, symbols, Latin text) and the
-        glossary's official names (行预咨委会, 最不发达国家), deliberate even where the model finds them odd."""
-        return protected + [(a, b) for _, a, b in glossary_mentions(self.glossary, text)]
+        """Where language-model evidence never counts: ``protected`` (numbers, symbols, Latin text), the
+        glossary's official names (行预咨委会, 最不发达国家) and UN register words (不妨, 核可, 职等), deliberate
+        even where the model finds them odd."""
+        return (protected + [(a, b) for _, a, b in glossary_mentions(self.glossary, text)]
+                + register_mentions(self.register, text))
 
     def negation_flags(self, doc: Document, links: Links, views: dict[int, list[TokenView]]) -> list[Raw]:
         """A stand-alone 不/未/... in a sentence whose aligned English has no negation of any kind (only

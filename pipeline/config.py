@@ -144,6 +144,12 @@ class CheckConfig:
     empty: the shipped pipeline/resources/garbled_model.json."""
     glossary: str = ""
     """Optional extra glossary (TSV, same columns as pipeline/resources/un_glossary.tsv)."""
+    register_guard: bool = True
+    """Language-model evidence of garbled text never falls inside UN register words (不妨, 核可, 供资, 职等:
+    pipeline/resources/un_register.tsv), as it never falls inside the glossary's official names."""
+    register: str = ""
+    """Optional extra register words (TSV, same columns as pipeline/resources/un_register.tsv), added to the
+    built-in ones."""
 
     def __post_init__(self) -> None:
         valid = ("garbled", "number", "terminology", "omission", "form")

@@ -465,3 +465,37 @@ def test_train_garbled_fits_on_chosen_documents_with_the_benchmarks_labels(fake_
     assert sorted(per_doc) == [0, 1] and per_doc[0]["labels"] == []
     expected = [(lab.index, lab.start) for lab in inject(corpus[1], 1, corpus).labels if lab.type == "garbled"]
     assert corpus[1]["id"] == "dev2" and expected and [tuple(x) for x in per_doc[1]["labels"]] == expected
+
+
+def test_register_words_are_guarded_like_official_names(fake_lm, tmp_path):
+    """Language-model evidence never falls inside a UN register word (built-in or a user's), and the guard
+    can be switched off; without it the same span is flagged."""
+    check = Check(load_config(None, {}))
+    text = "大会不妨核可按职等列出的员额。"
+    guard = check._lm_guard(text, [])
+    for word in ("不妨", "核可", "职等", "员额"):
+        at = text.index(word)
+        assert (at, at + len(word)) in guard
+    assert Check(load_config(None, {"stages.check.register_guard": False}))._lm_guard(text, []) == [(0, 2)]  # 大会
+
+    user = tmp_path / "house.tsv"
+    user.write_text("zh\ten\tcategory\tsource\n蚌雳鳌\t(a house term)\tformula\tour style guide\n", encoding="utf-8")
+    flagged = {}
+    for guarded in (False, True):
+        pair = _junk_pair()
+        Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.register": str(user),
+                                 "stages.check.register_guard": guarded}))(pair)
+        flagged[guarded] = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
+    assert flagged[False] and not flagged[True]
+
+
+def test_register_list_errors_are_config_errors(tmp_path):
+    from pipeline.errors import ConfigError
+    from pipeline.register import load_register
+
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("zh\ten\n不妨\tmay wish to\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="header"):
+        load_register(bad)
+    with pytest.raises(ConfigError, match="not found"):
+        load_register(tmp_path / "missing.tsv")
