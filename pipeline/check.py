@@ -149,6 +149,7 @@ class Check:
                                f"“{span.evidence['unit']}” is written twice", {"rule": "duplicate"}, suggestion=""))
         doubled = {index: [(span.start, span.end) for span in spans] for index, spans in found.items()}
         if not self.settings.use_lm:
+            doc.check_coverage["garbled_lm"] = {"enabled": False}
             return out
         from models.catalog import get_language_model
 
@@ -315,8 +316,14 @@ class Check:
                 feats = span_features(para.text, span, views, words, counts, rarity)
                 found.append(Candidate(index, span, feats, screen.probability(feats) if screen else 1.0))
         found.sort(key=lambda c: -c.screen)
-        verify = [c for c in found if screen is None or c.screen >= screen.threshold]
-        verify = verify if max_verify is None else verify[:max_verify]
+        passed = [c for c in found if screen is None or c.screen >= screen.threshold]
+        verify = passed if max_verify is None else passed[:max_verify]
+        doc.check_coverage["garbled_lm"] = {
+            "enabled": True, "chars": sum(len(p.text) for p in doc.paragraphs),
+            "chars_scored": sum(len(doc.paragraphs[i].text) for i in chosen), "paragraphs": len(doc.paragraphs),
+            "paragraphs_scored": len(chosen), "lm_budget_chars": self.settings.lm_budget_chars,
+            "candidates": len(found), "candidates_screened_in": len(passed), "candidates_rescored": len(verify),
+            "max_verify": max_verify}
         # All re-scoring windows in one batch; each window stays inside its sentence so the comparison is local.
         jobs: list[tuple[Candidate, list[Edit], int]] = []
         texts: list[str] = []
@@ -851,6 +858,7 @@ def flags_json(pair: DocumentPair) -> dict[str, Any]:
         "document": doc.id,
         "risk": doc.risk,
         "counts": dict(Counter(f.type for f in doc.flags)),
+        "coverage": doc.check_coverage,
         "flags": [
             {"id": f.id, "type": f.type, "severity": f.severity, "paragraph": f.paragraph, "index": f.index,
              "start": f.span[0], "end": f.span[1], "text": f.text, "message": f.message, "evidence": f.evidence,

@@ -186,6 +186,9 @@ class Document:
     terms: list[dict[str, Any]] = field(default_factory=list)
     """Glossary terms found by the check stage: {"en_term", "zh_rendering", "count"} for every rendering used
     (standard or not), so that a batch can compare renderings across documents."""
+    check_coverage: dict[str, Any] = field(default_factory=dict)
+    """What the check stage's model-based checks read, so a reviewer knows what was not read: for
+    ``garbled_lm``, the characters and paragraphs the language model scored and the candidates re-scored."""
     schema_version: int = SCHEMA_VERSION
 
     def paragraph(self, number: int) -> Paragraph | None:

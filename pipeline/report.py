@@ -215,6 +215,8 @@ class ReportView:
     entries: list[Row | Heading]
     stages: list[str]
     files: list[str] = field(default_factory=list)
+    coverage: str = ""
+    """What the language model read for the garbled check (empty when the check did not run)."""
     version: str = __version__
 
     @property
@@ -223,6 +225,26 @@ class ReportView:
 
 
 # -- pure helpers ------------------------------------------------------------------------------------------
+
+
+def coverage_line(coverage: dict[str, Any]) -> str:
+    """One sentence on what the garbled check's language model read: a reviewer must know what it did not."""
+    lm = coverage.get("garbled_lm")
+    if not lm:
+        return ""
+    if not lm.get("enabled"):
+        return "language model off: only doubled characters and words were checked for garbled text"
+    chars, scored = lm.get("chars", 0), lm.get("chars_scored", 0)
+    share = f" ({scored / chars:.0%})" if chars else ""
+    line = (f"the language model read {scored:,} of {chars:,} characters{share}, "
+            f"{lm.get('paragraphs_scored', 0)} of {lm.get('paragraphs', 0)} paragraphs")
+    if scored < chars:
+        line += ", the most suspicious first (raise [stages.check] lm_budget_chars to read more)"
+    rescored, passed = lm.get("candidates_rescored", 0), lm.get("candidates_screened_in", 0)
+    line += f"; {rescored} of {passed} candidate spans re-scored"
+    if rescored < passed:
+        line += " (max_verify)"
+    return line
 
 
 def severity_rank(severity: str) -> int:
@@ -618,7 +640,7 @@ def build_view(pair: DocumentPair, config: ReportConfig | None = None, files: li
         finding_severities=sorted(Counter(str(f.severity).lower() for f in findings).items(),
                                   key=lambda x: (-severity_rank(x[0]), x[0])),
         top=ranked, unplaced=[fv for fv in views if fv.anchor is None], entries=entries,
-        stages=list(zh.stages), files=list(files or []),
+        stages=list(zh.stages), files=list(files or []), coverage=coverage_line(zh.check_coverage),
     )
 
 

@@ -499,3 +499,27 @@ def test_register_list_errors_are_config_errors(tmp_path):
         load_register(bad)
     with pytest.raises(ConfigError, match="not found"):
         load_register(tmp_path / "missing.tsv")
+
+
+def test_coverage_says_what_the_language_model_read(fake_lm):
+    """flags.json and the report tell the reviewer how much of the document the model read and how many
+    candidates it re-scored: with a small budget, only the most suspicious paragraph is read."""
+    from pipeline.check import flags_json
+    from pipeline.report import coverage_line
+
+    fluent = "会员国应当加强国际合作以促进可持续发展并报告进展情况。"
+    broken = fluent[:7] + "蚌雳鳌" + fluent[7:]
+    pair = _pair([[fluent], [broken], [fluent]], None)
+    Check(load_config(None, {"stages.check.detectors": ["garbled"],
+                             "stages.check.lm_budget_chars": len(broken) + 5}))(pair)
+    lm = flags_json(pair)["coverage"]["garbled_lm"]
+    assert lm["enabled"] and lm["paragraphs"] == 3 and lm["paragraphs_scored"] == 1
+    assert lm["chars_scored"] == len(broken) and lm["chars"] == 2 * len(fluent) + len(broken)
+    assert 0 < lm["candidates_rescored"] <= lm["candidates_screened_in"] <= lm["candidates"]
+    line = coverage_line(pair.zh.check_coverage)
+    assert f"read {len(broken)} of {lm['chars']} characters" in line and "lm_budget_chars" in line
+
+    pair = _pair([[fluent]], None)
+    Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.use_lm": False}))(pair)
+    assert "language model off" in coverage_line(pair.zh.check_coverage)
+    assert coverage_line({}) == ""

@@ -607,3 +607,17 @@ def test_report_in_headless_chromium(tmp_path):
     assert dialogs == []
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
     assert errors == []
+
+
+def test_reports_say_how_much_the_language_model_read():
+    pair = make_pair()
+    assert "Garbled-text check" not in render_markdown(pair)  # the check's coverage was not recorded
+    pair.zh.check_coverage = {"garbled_lm": {
+        "enabled": True, "chars": 12901, "chars_scored": 3998, "paragraphs": 80, "paragraphs_scored": 14,
+        "lm_budget_chars": 4000, "candidates": 90, "candidates_screened_in": 61, "candidates_rescored": 40,
+        "max_verify": 40}}
+    expected = ("the language model read 3,998 of 12,901 characters (31%), 14 of 80 paragraphs, the most suspicious "
+                "first (raise [stages.check] lm_budget_chars to read more); 40 of 61 candidate spans re-scored "
+                "(max_verify)")
+    assert f"- **Garbled-text check:** {md_escape(expected)}" in render_markdown(pair)
+    assert expected in parse(render_html(pair)).texts["flag-total"]
