@@ -68,6 +68,31 @@ class LlamaCppLM:
         return ScoredText(text, tuple(tokens), self.info.name)
 
 
+    def totals(self, texts: list[str]) -> list[float]:
+        """Total log-probability of each text after the start token, as ``score(text).total_logprob``.
+
+        Consecutive texts that begin alike (a window as written, then after each correction) reuse the
+        evaluated beginning: only the tokens after the part shared with the previous text are evaluated again,
+        the cache beyond it dropped (as llama.cpp's own generation reuses a prompt prefix)."""
+        llm = self._llm
+        out = []
+        with self._lock:
+            for text in texts:
+                ids = [self._start_id, *llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)]
+                if len(ids) > self.context_tokens:
+                    raise ValueError(f"text of {len(ids)} tokens exceeds the context of {self.context_tokens}")
+                keep = 0
+                limit = min(llm.n_tokens, len(ids) - 1)  # at least one token is evaluated again
+                while keep < limit and llm.input_ids[keep] == ids[keep]:
+                    keep += 1
+                llm.n_tokens = keep
+                llm.eval(ids[keep:])
+                logits = np.asarray(llm.scores[:len(ids) - 1], dtype=np.float32)
+                logprobs, _ = _logprobs(logits, ids[1:], 0)
+                out.append(float(sum(logprobs)))
+        return out
+
+
 def _logprobs(logits: np.ndarray, targets: list[int], top_k: int,
               chunk: int = 256) -> tuple[list[float], list[list[tuple[int, float]]]]:
     """Log-softmax in chunks of rows (never the whole matrix at once), the target's value and the top k."""
