@@ -10,6 +10,10 @@ documents is checked by a final scorer fitted without that group's documents (th
 so a scorer fitted on the whole tuning corpus can be judged out of fold.
 ``--max-verify`` checks with another ``[stages.check] max_verify`` (the cap on re-scored candidates per document);
 ``--docs`` restricts the run to some documents (the injector still draws from the whole corpus).
+Each flag's correction is recorded, so ``judge_min_gain_swap`` (the threshold when the judge prefers a swap into a
+dictionary word) is also tried over ``SWAP_GAINS`` at ``--at`` (judge_from,min_gain); ``--swap-gain`` applies one
+value to the main grid. A reused ``--dump`` is the run it was made with: ``--max-verify``, ``--scorer`` and
+``--docs`` then change nothing.
 
     python -m benchmarks.judge_grid --scorer /tmp/garbled_model.json --rows /tmp/rows.json \\
         --folds dev6,dev7,dev8,dev9,dev10 dev11,dev12,dev13,dev14,dev15 --cache /tmp/lmcache_dev.json
@@ -29,21 +33,24 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "judge_grid.json"
 FROMS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 GAINS = (6.0, 8.0, 10.0, 12.0, 14.0, 16.0)
+SWAP_GAINS = (4.0, 6.0, 8.0, 10.0, 12.0)
 
 
-def kept(flag: dict, judge_from: float, min_gain: float) -> bool:
-    """Whether a flag of the low-threshold run survives these settings (rule-based flags always do)."""
+def kept(flag: dict, judge_from: float, min_gain: float, swap_gain: float | None = None) -> bool:
+    """Whether a flag of the low-threshold run survives these settings (rule-based flags always do); a flag
+    whose correction is a swap needs ``swap_gain`` when given (``judge_min_gain_swap``)."""
     if flag["rule"] != "lm":
         return True
+    need = swap_gain if swap_gain is not None and flag.get("edit") == "swap" else min_gain
     return (flag["probability"] is not None and flag["probability"] >= judge_from
-            and flag["judge_gain"] is not None and flag["judge_gain"] >= min_gain)
+            and flag["judge_gain"] is not None and flag["judge_gain"] >= need)
 
 
-def point(docs: list[dict], judge_from: float, min_gain: float) -> dict[str, Any]:
+def point(docs: list[dict], judge_from: float, min_gain: float, swap_gain: float | None = None) -> dict[str, Any]:
     """Garbled P/R/F1 over the corrupted documents, false flags per 1,000 characters of the clean ones (seed 0)."""
     tp = flags = found = labels = clean = clean_chars = 0
     for d in docs:
-        keep = [f for f in d["flags"] if kept(f, judge_from, min_gain)]
+        keep = [f for f in d["flags"] if kept(f, judge_from, min_gain, swap_gain)]
         if d["seed"] == 0:
             clean += len(keep)
             clean_chars += d["chars"]
@@ -54,13 +61,20 @@ def point(docs: list[dict], judge_from: float, min_gain: float) -> dict[str, Any
         found += len({k for f in keep for k in f["labels"]})
     p = tp / flags if flags else 0.0
     r = found / labels if labels else 0.0
-    return {"judge_from": judge_from, "min_gain": min_gain, "precision": round(p, 3), "recall": round(r, 3),
-            "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "flags": flags, "labels": labels,
+    return {"judge_from": judge_from, "min_gain": min_gain, "swap_gain": swap_gain, "precision": round(p, 3),
+            "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "flags": flags,
+            "labels": labels,
             "clean_false_per_1000": round(clean * 1000 / clean_chars, 3) if clean_chars else None}
 
 
-def grid(docs: list[dict], froms: tuple[float, ...] = FROMS, gains: tuple[float, ...] = GAINS) -> list[dict]:
-    return [point(docs, f, g) for f in froms for g in gains]
+def grid(docs: list[dict], froms: tuple[float, ...] = FROMS, gains: tuple[float, ...] = GAINS,
+         swap_gain: float | None = None) -> list[dict]:
+    return [point(docs, f, g, swap_gain) for f in froms for g in gains]
+
+
+def swap_grid(docs: list[dict], judge_from: float, min_gain: float) -> list[dict]:
+    """``judge_min_gain_swap`` over ``SWAP_GAINS`` at one point (needs a dump that records each flag's edit)."""
+    return [point(docs, judge_from, min_gain, s) for s in SWAP_GAINS]
 
 
 def fold_scorers(rows_path: Path, scorer_path: Path, folds: list[list[str]], out_dir: Path) -> dict[str, Path]:
@@ -93,7 +107,8 @@ def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache:
 
     corpus = load_corpus(DEV_CORPUS)
     out: list[dict] = []
-    low = {**(overrides or {}), "stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9}
+    low = {**(overrides or {}), "stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9,
+           "stages.check.judge_min_gain_swap": -1e9}
     stages: dict[str, tuple[Align, Check]] = {}
     with cached_models(load_config(None, low), cache) as (lm, judge):
         for doc in corpus:
@@ -116,7 +131,7 @@ def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache:
                         continue
                     ev = f["evidence"]
                     flags.append({"rule": ev.get("rule"), "probability": ev.get("probability"),
-                                  "judge_gain": ev.get("judge_gain"), "text": f["text"],
+                                  "judge_gain": ev.get("judge_gain"), "text": f["text"], "edit": ev.get("edit"),
                                   "labels": [k for k, lab in enumerate(labels) if lands_on(f, lab)]})
                 out.append({"doc": doc["id"], "seed": seed, "chars": sum(len(p.text) for p in pair.zh.paragraphs),
                             "labels": [lab["kind"] for lab in labels], "flags": flags})
@@ -135,6 +150,9 @@ def main() -> None:
     parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
     parser.add_argument("--max-verify", type=int, default=None, help="override [stages.check] max_verify")
     parser.add_argument("--dump", default=None, help="save the flags, or reuse them when the file exists")
+    parser.add_argument("--swap-gain", type=float, default=None,
+                        help="judge_min_gain_swap in the main grid (default: swaps need min_gain like the rest)")
+    parser.add_argument("--at", default="0.4,12", help="judge_from,min_gain of the judge_min_gain_swap grid")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -165,11 +183,15 @@ def main() -> None:
     for fold in args.folds:
         ids = set(fold.split(","))
         groups[fold] = [d for d in docs if d["doc"] in ids]
-    grids = {name: grid(group) for name, group in groups.items()}
+    grids = {name: grid(group, swap_gain=args.swap_gain) for name, group in groups.items()}
     for row in grids["all"]:
         print(json.dumps(row))
+    at_from, at_gain = (float(x) for x in args.at.split(","))
+    swaps = {name: swap_grid(group, at_from, at_gain) for name, group in groups.items()}
+    for row in swaps["all"]:
+        print("swap", json.dumps(row))
     result = {"scorer": args.scorer or "shipped", "scorer_trained": load_scorer(args.scorer)[2],
-              "out_of_fold": bool(args.folds), "seeds": args.seeds, "grid": grids,
+              "out_of_fold": bool(args.folds), "seeds": args.seeds, "grid": grids, "swap_grid": swaps,
               "seconds": round(time.perf_counter() - started, 1),
               "command": "python -m benchmarks.judge_grid " + " ".join(sys.argv[1:]), "machine": describe()}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -168,7 +168,7 @@ class Check:
         for cand in candidates:
             if cand.probability is None:
                 continue
-            if judging and (cand.judge_gain is None or cand.judge_gain < self.settings.judge_min_gain):
+            if judging and (cand.judge_gain is None or cand.judge_gain < self._min_gain(cand.edit)):
                 continue
             if not judging and cand.probability < final.threshold and not self.keep_all:
                 continue
@@ -192,6 +192,11 @@ class Check:
             message += f"; larger model: +{cand.judge_gain:.1f})" if cand.judge_gain is not None else ")"
             out.append(Raw("garbled", severity, index, start, end, message, evidence, suggestion=fix))
         return out
+
+    def _min_gain(self, edit: Edit | None) -> float:
+        """The judge's minimum gain for a candidate whose preferred correction is ``edit``."""
+        swap = self.settings.judge_min_gain_swap
+        return swap if swap is not None and edit is not None and edit.kind == "swap" else self.settings.judge_min_gain
 
     def judge_candidates(self, doc: Document, candidates: list[Candidate]) -> None:
         """Second opinion: the judge model (``[models.judge]``, larger than the scoring model) re-scores each
