@@ -12,8 +12,8 @@ so a scorer fitted on the whole tuning corpus can be judged out of fold.
 ``--docs`` restricts the run to some documents (the injector still draws from the whole corpus).
 Each flag's correction is recorded, so ``judge_min_gain_swap`` (the threshold when the judge prefers a swap into a
 dictionary word) is also tried over ``SWAP_GAINS`` at ``--at`` (judge_from,min_gain); ``--swap-gain`` applies one
-value to the main grid. A reused ``--dump`` is the run it was made with: ``--max-verify``, ``--scorer`` and
-``--docs`` then change nothing.
+value to the main grid; ``--set`` passes other config overrides to the run. A reused ``--dump`` is the run it was
+made with: ``--max-verify``, ``--scorer``, ``--docs`` and ``--set`` then change nothing.
 
     python -m benchmarks.judge_grid --scorer /tmp/garbled_model.json --rows /tmp/rows.json \\
         --folds dev6,dev7,dev8,dev9,dev10 dev11,dev12,dev13,dev14,dev15 --cache /tmp/lmcache_dev.json
@@ -149,6 +149,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="1,2,3,4")
     parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
     parser.add_argument("--max-verify", type=int, default=None, help="override [stages.check] max_verify")
+    parser.add_argument("--set", default="", help="JSON config overrides for the run")
     parser.add_argument("--dump", default=None, help="save the flags, or reuse them when the file exists")
     parser.add_argument("--swap-gain", type=float, default=None,
                         help="judge_min_gain_swap in the main grid (default: swaps need min_gain like the rest)")
@@ -174,7 +175,9 @@ def main() -> None:
         else:
             ids = args.docs.split(",") if args.docs else [d["id"] for d in load_corpus(DEV_CORPUS)]
             scorers = {d: args.scorer for d in ids}
-        overrides = {} if args.max_verify is None else {"stages.check.max_verify": args.max_verify}
+        overrides = json.loads(args.set) if args.set else {}
+        if args.max_verify is not None:
+            overrides["stages.check.max_verify"] = args.max_verify
         docs = collect(scorers, [int(s) for s in args.seeds.split(",")], min(FROMS),
                        Path(args.cache) if args.cache else None, overrides)
         if dump is not None:

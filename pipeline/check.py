@@ -195,8 +195,9 @@ class Check:
 
     def _min_gain(self, edit: Edit | None) -> float:
         """The judge's minimum gain for a candidate whose preferred correction is ``edit``."""
-        swap = self.settings.judge_min_gain_swap
-        return swap if swap is not None and edit is not None and edit.kind == "swap" else self.settings.judge_min_gain
+        if edit is not None and edit.kind == "swap":
+            return self.settings.judge_min_gain_swap
+        return self.settings.judge_min_gain
 
     def judge_candidates(self, doc: Document, candidates: list[Candidate]) -> None:
         """Second opinion: the judge model (``[models.judge]``, larger than the scoring model) re-scores each

@@ -139,10 +139,10 @@ class CheckConfig:
     correction is the suggestion. Off: the scorer's own threshold and best correction decide."""
     judge_from: float = 0.4
     judge_min_gain: float = 12.0
-    judge_min_gain_swap: float | None = 8.0
+    judge_min_gain_swap: float = 8.0
     """The judge's minimum gain when the correction it prefers is a swap of two adjacent characters into a
-    dictionary word (None: ``judge_min_gain``). Such a correction is only proposed where the swapped pair is a
-    word, so the same gain says more than for a deletion."""
+    dictionary word. Such a correction is only proposed where the swapped pair is a word, so the same gain says
+    more than for a deletion (set it to ``judge_min_gain`` to treat swaps like the rest)."""
     garbled_model: str = ""
     """Optional path to another fitted garbled-span scorer (JSON written by benchmarks/train_garbled.py);
     empty: the shipped pipeline/resources/garbled_model.json."""

@@ -527,7 +527,9 @@ def test_coverage_says_what_the_language_model_read(fake_lm):
 
 def test_swap_corrections_can_have_their_own_judge_threshold():
     swap, delete = Edit(0, 2, "发展", "swap"), Edit(0, 2, "", "delete")
-    same = Check(load_config(None, {"stages.check.judge_min_gain": 12.0}))
+    assert Check(load_config())._min_gain(swap) == 8.0  # the default
+    same = Check(load_config(None, {"stages.check.judge_min_gain": 12.0, "stages.check.judge_min_gain_swap": 12.0}))
     assert same._min_gain(swap) == same._min_gain(delete) == same._min_gain(None) == 12.0
-    own = Check(load_config(None, {"stages.check.judge_min_gain": 12.0, "stages.check.judge_min_gain_swap": 8.0}))
-    assert own._min_gain(swap) == 8.0 and own._min_gain(delete) == 12.0
+    own = Check(load_config(None, {"stages.check.judge_min_gain": 12.0, "stages.check.judge_min_gain_swap": 6.0}))
+    assert own._min_gain(swap) == 6.0 and own._min_gain(delete) == 12.0
+
