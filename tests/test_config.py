@@ -62,3 +62,11 @@ def test_judge_settings_are_checked_and_described(tmp_path):
     assert describe(load_config())["judge"]["backend"] == "llama-cpp"
     assert "judge" not in describe(load_config(None, {"stages.check.judge": False}))
     assert "judge" not in describe(load_config("fast"))  # no language model at all
+
+
+def test_default_toml_and_the_code_defaults_agree():
+    """configs/default.toml repeats the settings it documents; it must never drift from the dataclass defaults
+    (a run without any config file and a run with the default one behave the same)."""
+    from pipeline.config import Config, build
+
+    assert config_to_dict(load_config("default")) == config_to_dict(build(Config, {"name": "default"}, ""))
