@@ -23,6 +23,15 @@ log = logging.getLogger("undoc.models")
 _LOGPROB_CHUNK = 256  # rows of the LM head turned into log-probabilities at once (memory: rows x vocab)
 
 
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def converted_gguf_dir(size: str, progress=None) -> Path:
     """A transformers checkpoint converted from the packaged GGUF (dequantised once, then cached)."""
     from models.packaged import gguf_path, gguf_spec
@@ -147,30 +156,56 @@ class TransformersCausalLM:
         """Total log-probability of each text (after the start token), several texts per forward pass.
 
         Cheaper than ``score`` for many short texts: one pass reads the weights once for a whole batch.
-        ``batch_size`` counts texts; texts are sorted by length so padding stays small."""
+        ``batch_size`` counts texts; texts are sorted by length so padding stays small. The vocabulary head
+        (151k columns for Qwen) runs only where a log-probability is still unknown: never on padding, and not
+        on the beginning a text shares with the text before it (a window, then the same window after each
+        correction), whose log-probabilities are the same and are taken from that text."""
         import torch
 
         from models.base import length_sorted_batches
 
         encoded = [[self._start_id, *self.tokenizer.encode(t, add_special_tokens=False)] for t in texts]
-        out = [0.0] * len(texts)
+        # tokens [1, own[i]) of text i are predicted exactly as in text i - 1 (same tokens before and at them)
+        own = [1] * len(encoded)
+        for i in range(1, len(encoded)):
+            own[i] = max(1, _common_prefix(encoded[i - 1], encoded[i]))
+        logprobs: list[list[float]] = [[] for _ in encoded]  # for tokens own[i] .. len - 1
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self._start_id
         for batch in length_sorted_batches([" " * len(e) for e in encoded], batch_size):
             width = max(len(encoded[i]) for i in batch)
             ids = torch.full((len(batch), width), pad, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
+            rows, cols = [], []
             for row, i in enumerate(batch):
                 ids[row, :len(encoded[i])] = torch.tensor(encoded[i])
                 mask[row, :len(encoded[i])] = 1
+                for token in range(own[i], len(encoded[i])):
+                    rows.append(row)
+                    cols.append(token - 1)  # position p predicts token p + 1
+            if not rows:
+                continue
             with self._lock, torch.inference_mode():
-                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-                logits = logits[:, :-1].float()
-                # the picked logit minus the log-normaliser: no second vocabulary-sized tensor (log_softmax)
-                picked = (logits.gather(2, ids[:, 1:, None].to(self.device))[:, :, 0]
-                          - torch.logsumexp(logits, dim=-1)) * mask[:, 1:].to(self.device)
-                sums = picked.sum(dim=1).cpu().tolist()
-            for row, i in enumerate(batch):
-                out[i] = float(sums[row])
+                hidden = self.model.model(input_ids=ids.to(self.device),
+                                          attention_mask=mask.to(self.device)).last_hidden_state
+                row_t, col_t = torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)
+                picked_rows, targets = hidden[row_t, col_t], ids.to(self.device)[row_t, col_t + 1]
+                values: list[float] = []
+                for k in range(0, len(rows), _LOGPROB_CHUNK):
+                    logits = self.model.lm_head(picked_rows[k:k + _LOGPROB_CHUNK]).float()
+                    # the picked logit minus the log-normaliser: no second vocabulary-sized tensor
+                    values += (logits.gather(1, targets[k:k + _LOGPROB_CHUNK, None])[:, 0]
+                               - torch.logsumexp(logits, dim=-1)).cpu().tolist()
+            at = 0
+            for i in batch:
+                n = len(encoded[i]) - own[i]
+                logprobs[i] = values[at:at + n]
+                at += n
+        out: list[float] = []
+        full: list[float] = []
+        for i, seq in enumerate(encoded):
+            full = full[:own[i] - 1] + logprobs[i]  # the shared beginning's, then its own
+            assert len(full) == len(seq) - 1
+            out.append(float(sum(full)))
         return out
 
     # -- Generator ----------------------------------------------------------------------------------

@@ -81,6 +81,29 @@ def test_batched_totals_equal_one_by_one_scores(tiny_dir):
     assert np.allclose(batched, single, atol=1e-3)
 
 
+def test_totals_take_a_shared_beginning_from_the_text_before(tiny_dir):
+    """A window and its corrections begin alike: the vocabulary head runs only on what each text adds, the
+    shared beginning's log-probabilities come from the text before, and every total still equals scoring the
+    text alone (prefixes of each other and unrelated texts included, in small batches that split the groups)."""
+    from models.hf_causal import TransformersCausalLM
+
+    lm = TransformersCausalLM(str(tiny_dir[0]))
+    window = "联合国系统行政首长协调理事会审议了全系统协调一致问题。"
+    texts = ["大会", window, window[:20] + window[22:], window[:20] + "的" + window[22:], window + "吁请",
+             window[:-3], window[:5], "吁请会员国支持千年发展目标。", "吁请会员国支持千年发展。", "吁请"]
+    single = [lm.score(t).total_logprob for t in texts]
+    for batch_size in (32, 3):
+        assert np.allclose(lm.totals(texts, batch_size=batch_size), single, atol=1e-3)
+    calls = []
+    hook = lm.model.lm_head.register_forward_hook(lambda _m, args, _out: calls.append(args[0].shape[0]))
+    try:
+        lm.totals(texts)
+    finally:
+        hook.remove()
+    encoded = [len(lm.tokenizer.encode(t, add_special_tokens=False)) for t in texts]
+    assert sum(calls) < sum(encoded)  # the head skipped the shared beginnings
+
+
 def test_hf_generator_is_deterministic(tiny_dir):
     from models.hf_causal import TransformersCausalLM
 
