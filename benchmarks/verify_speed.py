@@ -39,10 +39,10 @@ class Recorder:
         self.lm, self.info, self.batches = lm, lm.info, []
 
     def totals(self, texts: list[str]) -> list[float]:
+        from pipeline.check import _totals
+
         self.batches.append(list(texts))
-        if hasattr(self.lm, "totals"):
-            return self.lm.totals(texts)
-        return [self.lm.score(t).total_logprob for t in texts]
+        return _totals(self.lm, texts)
 
     def score(self, *args: Any, **kwargs: Any) -> Any:
         return self.lm.score(*args, **kwargs)

@@ -90,3 +90,13 @@ def length_sorted_batches(texts: list[str], batch_size: int) -> list[list[int]]:
     """Indices grouped into batches of similar length (longest first); the caller restores order."""
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     return [order[k:k + batch_size] for k in range(0, len(order), max(1, batch_size))]
+
+
+def common_prefix(a, b) -> int:
+    """How many leading items two token sequences share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -23,15 +23,6 @@ log = logging.getLogger("undoc.models")
 _LOGPROB_CHUNK = 256  # rows of the LM head turned into log-probabilities at once (memory: rows x vocab)
 
 
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def converted_gguf_dir(size: str, progress=None) -> Path:
     """A transformers checkpoint converted from the packaged GGUF (dequantised once, then cached)."""
     from models.packaged import gguf_path, gguf_spec
@@ -162,13 +153,13 @@ class TransformersCausalLM:
         correction), whose log-probabilities are the same and are taken from that text."""
         import torch
 
-        from models.base import length_sorted_batches
+        from models.base import common_prefix, length_sorted_batches
 
         encoded = [[self._start_id, *self.tokenizer.encode(t, add_special_tokens=False)] for t in texts]
         # tokens [1, own[i]) of text i are predicted exactly as in text i - 1 (same tokens before and at them)
         own = [1] * len(encoded)
         for i in range(1, len(encoded)):
-            own[i] = max(1, _common_prefix(encoded[i - 1], encoded[i]))
+            own[i] = max(1, common_prefix(encoded[i - 1], encoded[i]))
         logprobs: list[list[float]] = [[] for _ in encoded]  # for tokens own[i] .. len - 1
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self._start_id
         for batch in length_sorted_batches([" " * len(e) for e in encoded], batch_size):
@@ -184,11 +175,11 @@ class TransformersCausalLM:
                     cols.append(token - 1)  # position p predicts token p + 1
             if not rows:
                 continue
+            ids = ids.to(self.device)
             with self._lock, torch.inference_mode():
-                hidden = self.model.model(input_ids=ids.to(self.device),
-                                          attention_mask=mask.to(self.device)).last_hidden_state
+                hidden = self.model.model(input_ids=ids, attention_mask=mask.to(self.device)).last_hidden_state
                 row_t, col_t = torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)
-                picked_rows, targets = hidden[row_t, col_t], ids.to(self.device)[row_t, col_t + 1]
+                picked_rows, targets = hidden[row_t, col_t], ids[row_t, col_t + 1]
                 values: list[float] = []
                 for k in range(0, len(rows), _LOGPROB_CHUNK):
                     logits = self.model.lm_head(picked_rows[k:k + _LOGPROB_CHUNK]).float()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.base import ModelInfo, ScoredText, TokenScore
+from models.base import ModelInfo, ScoredText, TokenScore, common_prefix
 from models.spans import merge_units, token_char_spans
 from pipeline.errors import ModelNotAvailableError
 
@@ -67,7 +67,6 @@ class LlamaCppLM:
             tokens.append(TokenScore(text[start:end], start, end, float(lp), alts))
         return ScoredText(text, tuple(tokens), self.info.name)
 
-
     def totals(self, texts: list[str]) -> list[float]:
         """Total log-probability of each text after the start token, as ``score(text).total_logprob``.
 
@@ -81,12 +80,9 @@ class LlamaCppLM:
                 ids = [self._start_id, *llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)]
                 if len(ids) > self.context_tokens:
                     raise ValueError(f"text of {len(ids)} tokens exceeds the context of {self.context_tokens}")
-                keep = 0
-                limit = min(llm.n_tokens, len(ids) - 1)  # at least one token is evaluated again
-                while keep < limit and llm.input_ids[keep] == ids[keep]:
-                    keep += 1
-                llm.n_tokens = keep
-                llm.eval(ids[keep:])
+                # keep the evaluated beginning this text shares; at least one token is evaluated again
+                llm.n_tokens = min(common_prefix(llm.input_ids[:llm.n_tokens], ids), len(ids) - 1)
+                llm.eval(ids[llm.n_tokens:])
                 logits = np.asarray(llm.scores[:len(ids) - 1], dtype=np.float32)
                 logprobs, _ = _logprobs(logits, ids[1:], 0)
                 out.append(float(sum(logprobs)))

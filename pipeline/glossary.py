@@ -71,28 +71,34 @@ def load_glossary(extra: str | Path | None = None) -> Glossary:
     return Glossary(tuple(rows.values()))
 
 
-@lru_cache(maxsize=4)
-def _read_cached(path: str, mtime: float) -> tuple[Entry, ...]:
+def read_tsv(path: Path, columns: tuple[str, ...], what: str) -> tuple[tuple[str, ...], ...]:
+    """The rows of a resource TSV (UTF-8, tab-separated, no quoting, header ``columns``) as tuples of stripped
+    fields in ``columns`` order, read once per modification; a missing, unreadable or wrongly headed file is a
+    one-line ``ConfigError`` naming ``what``."""
+    if not path.is_file():
+        raise ConfigError(f"{what} not found: {path}")
+    return _read_tsv_cached(str(path), path.stat().st_mtime, columns, what)
+
+
+@lru_cache(maxsize=8)
+def _read_tsv_cached(path: str, mtime: float, columns: tuple[str, ...], what: str) -> tuple[tuple[str, ...], ...]:
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read glossary {file}: {exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} {file}: {getattr(exc, 'strerror', None) or exc}") from None
     reader = csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
-    if tuple(reader.fieldnames or ()) != COLUMNS:
-        raise ConfigError(f"glossary {file} must have the header {' | '.join(COLUMNS)}")
-    out = []
-    for row in reader:
-        if not row["en"] or not row["zh"]:
-            continue
-        variants = tuple(v.strip() for v in (row["variants"] or "").split("|") if v.strip())
-        out.append(Entry(row["en"].strip(), row["zh"].strip(), (row["en_short"] or "").strip(),
-                         (row["zh_short"] or "").strip(), variants, (row["kind"] or "term").strip(),
-                         (row["source"] or "").strip()))
-    return tuple(out)
+    if tuple(reader.fieldnames or ()) != columns:
+        raise ConfigError(f"{what} {file} must have the header {' | '.join(columns)}")
+    return tuple(tuple((row.get(k) or "").strip() for k in columns) for row in reader)
+
+
+@lru_cache(maxsize=4)
+def _entries(rows: tuple[tuple[str, ...], ...]) -> tuple[Entry, ...]:
+    return tuple(Entry(en, zh, en_short, zh_short, tuple(v.strip() for v in variants.split("|") if v.strip()),
+                       kind or "term", source)
+                 for en, zh, en_short, zh_short, variants, kind, source in rows if en and zh)
 
 
 def _read(path: Path) -> tuple[Entry, ...]:
-    if not path.is_file():
-        raise ConfigError(f"glossary file not found: {path}")
-    return _read_cached(str(path), path.stat().st_mtime)
+    return _entries(read_tsv(path, COLUMNS, "glossary file"))

@@ -8,26 +8,26 @@ the same columns can be given in ``[stages.check] register``; its words are adde
 
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.errors import ConfigError
+from pipeline.glossary import read_tsv
 
 BUILTIN = Path(__file__).resolve().parent / "resources" / "un_register.tsv"
 COLUMNS = ("zh", "en", "category", "source")
 
 
 def load_register(extra: str | Path | None = None) -> tuple[str, ...]:
-    """The built-in register words, plus those of a user TSV with the same header; longest first."""
+    """The built-in register words, plus those of a user TSV with the same header (sorted, no repeats)."""
     words = set(_read(BUILTIN))
     if extra:
         words.update(_read(Path(extra)))
-    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+    return tuple(sorted(words))
 
 
 def register_mentions(words: tuple[str, ...], text: str) -> list[tuple[int, int]]:
-    """Offsets of every occurrence of a register word in ``text`` (overlapping occurrences included)."""
+    """Offsets of the longest register word starting at each position of ``text`` (so occurrences that overlap
+    from different positions are all found)."""
     by_first = _by_first(words)
     out = []
     for at, char in enumerate(text):
@@ -46,20 +46,5 @@ def _by_first(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     return {char: tuple(ws) for char, ws in index.items()}
 
 
-@lru_cache(maxsize=4)
-def _read_cached(path: str, mtime: float) -> tuple[str, ...]:
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read register list {file}: {getattr(exc, 'strerror', None) or exc}") from None
-    reader = csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
-    if tuple(reader.fieldnames or ()) != COLUMNS:
-        raise ConfigError(f"register list {file} must have the header {' | '.join(COLUMNS)}")
-    return tuple(w for w in ((row["zh"] or "").strip() for row in reader) if len(w) >= 2)
-
-
 def _read(path: Path) -> tuple[str, ...]:
-    if not path.is_file():
-        raise ConfigError(f"register list not found: {path}")
-    return _read_cached(str(path), path.stat().st_mtime)
+    return tuple(row[0] for row in read_tsv(path, COLUMNS, "register list") if len(row[0]) >= 2)
