@@ -15,7 +15,9 @@ Speed: the whole check (LM load included) on the example document with the defau
 
     python -m benchmarks.check                 # held-out test corpus (un_parallel.json), seeds 1-4
     python -m benchmarks.check --corpus fresh  # second held-out corpus (key accuracy_fresh)
+    python -m benchmarks.check --corpus fresh2 # third held-out corpus (key accuracy_fresh2)
     python -m benchmarks.check --corpus dev    # tuning corpus (key accuracy_dev)
+    python -m benchmarks.check --corpus dev2   # more tuning documents, dev16-dev20 (key accuracy_dev2)
     python -m benchmarks.check --speed-only
 """
 
@@ -32,7 +34,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.inject import DEV_CORPUS, FRESH_CORPUS, TEST_CORPUS, Corrupted, clean, inject, load_corpus
+from benchmarks.inject import (
+    DEV2_CORPUS,
+    DEV_CORPUS,
+    FRESH2_CORPUS,
+    FRESH_CORPUS,
+    TEST_CORPUS,
+    Corrupted,
+    clean,
+    inject,
+    load_corpus,
+)
 from benchmarks.machine import describe
 from pipeline.document import Document, DocumentPair, Paragraph, Section, Sentence
 
@@ -359,7 +371,7 @@ def run_speed(runs: int, baseline: dict[str, Any] | None = None) -> dict[str, An
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", choices=("test", "fresh", "dev"), default="test")
+    parser.add_argument("--corpus", choices=("test", "fresh", "fresh2", "dev", "dev2"), default="test")
     parser.add_argument("--seeds", default="1,2,3,4")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--speed-only", action="store_true")
@@ -377,7 +389,8 @@ def main() -> None:
     args = parser.parse_args()
     result: dict[str, Any] = {}
     if not args.speed_only:
-        path = {"test": TEST_CORPUS, "fresh": FRESH_CORPUS, "dev": DEV_CORPUS}[args.corpus]
+        path = {"test": TEST_CORPUS, "fresh": FRESH_CORPUS, "fresh2": FRESH2_CORPUS, "dev": DEV_CORPUS,
+                "dev2": DEV2_CORPUS}[args.corpus]
         key = "accuracy" if args.corpus == "test" else f"accuracy_{args.corpus}"
         seeds = [int(s) for s in args.seeds.split(",")]
         overrides = {"models.threads": args.threads} if args.threads else {}

@@ -36,8 +36,13 @@ from pipeline.glossary import Glossary, load_glossary
 ROOT = Path(__file__).resolve().parent.parent
 TEST_CORPUS = ROOT / "tests" / "data" / "align" / "un_parallel.json"
 DEV_CORPUS = ROOT / "tests" / "data" / "check" / "dev_parallel.json"
+DEV2_CORPUS = ROOT / "tests" / "data" / "check" / "dev2_parallel.json"
+"""More tuning documents (dev16-dev20, session 11), in their own file so that the injected copies of dev1-dev15
+(the injector draws from the whole file) and the scorer fitted on them stay exactly reproducible."""
 FRESH_CORPUS = ROOT / "tests" / "data" / "check" / "fresh_parallel.json"
 """A second held-out corpus, written after the detectors were tuned (``tests/data/check/README.md``)."""
+FRESH2_CORPUS = ROOT / "tests" / "data" / "check" / "fresh2_parallel.json"
+"""A third held-out corpus, written in session 11 after all tuning and never used for it (same README)."""
 TYPES = ("garbled", "number", "terminology", "omission", "addition", "form")
 WEIGHTS = {"garbled": 3, "number": 2, "terminology": 2, "omission": 1, "addition": 1, "form": 1}
 HAN = re.compile(r"[\u4e00-\u9fff]")

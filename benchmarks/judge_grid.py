@@ -97,15 +97,16 @@ def fold_scorers(rows_path: Path, scorer_path: Path, folds: list[list[str]], out
 
 
 def collect(scorers: dict[str, str], seeds: list[int], judge_from: float, cache: Path | None,
-            overrides: dict[str, Any] | None = None) -> list[dict]:
-    """Check each document (clean, then each seed) with its scorer; keep the garbled flags and labels."""
+            overrides: dict[str, Any] | None = None, corpus_path: Path | None = None) -> list[dict]:
+    """Check each document (clean, then each seed) of ``corpus_path`` (the tuning corpus by default) with its
+    scorer; keep the garbled flags and labels."""
     from benchmarks.check import build_pair, cached_models, lands_on
     from benchmarks.inject import DEV_CORPUS, clean, inject, load_corpus
     from pipeline.align import Align
     from pipeline.check import Check, flags_json
     from pipeline.config import load_config
 
-    corpus = load_corpus(DEV_CORPUS)
+    corpus = load_corpus(corpus_path or DEV_CORPUS)
     out: list[dict] = []
     low = {**(overrides or {}), "stages.check.judge_from": judge_from, "stages.check.judge_min_gain": -1e9,
            "stages.check.judge_min_gain_swap": -1e9}
@@ -145,6 +146,8 @@ def main() -> None:
     parser.add_argument("--rows", default=None, help="train_garbled --rows output: fit out-of-fold scorers from it")
     parser.add_argument("--folds", nargs="*", default=[],
                         help="comma-separated document ids, one group per fold (needs --rows and --scorer)")
+    parser.add_argument("--corpus", choices=("dev", "dev2"), default="dev",
+                        help="dev: dev_parallel.json (dev1-dev15); dev2: dev2_parallel.json (dev16-dev20)")
     parser.add_argument("--docs", default="", help="comma-separated document ids (default: all, or the folds')")
     parser.add_argument("--seeds", default="1,2,3,4")
     parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
@@ -157,11 +160,12 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from benchmarks.inject import DEV_CORPUS, load_corpus
+    from benchmarks.inject import DEV2_CORPUS, DEV_CORPUS, load_corpus
     from benchmarks.machine import describe
     from pipeline.detect_garbled import load_scorer
 
     started = time.perf_counter()
+    corpus_path = DEV2_CORPUS if args.corpus == "dev2" else DEV_CORPUS
     dump = Path(args.dump) if args.dump else None
     if dump is not None and dump.exists():
         docs = json.loads(dump.read_text(encoding="utf-8"))
@@ -173,13 +177,13 @@ def main() -> None:
             scorers = {d: str(p) for d, p in fold_scorers(Path(args.rows), Path(args.scorer),
                                                            [f.split(",") for f in args.folds], work).items()}
         else:
-            ids = args.docs.split(",") if args.docs else [d["id"] for d in load_corpus(DEV_CORPUS)]
+            ids = args.docs.split(",") if args.docs else [d["id"] for d in load_corpus(corpus_path)]
             scorers = {d: args.scorer for d in ids}
         overrides = json.loads(args.set) if args.set else {}
         if args.max_verify is not None:
             overrides["stages.check.max_verify"] = args.max_verify
         docs = collect(scorers, [int(s) for s in args.seeds.split(",")], min(FROMS),
-                       Path(args.cache) if args.cache else None, overrides)
+                       Path(args.cache) if args.cache else None, overrides, corpus_path)
         if dump is not None:
             dump.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
     groups = {"all": docs}
@@ -193,7 +197,7 @@ def main() -> None:
     swaps = {name: swap_grid(group, at_from, at_gain) for name, group in groups.items()}
     for row in swaps["all"]:
         print("swap", json.dumps(row))
-    result = {"scorer": args.scorer or "shipped", "scorer_trained": load_scorer(args.scorer)[2],
+    result = {"corpus": args.corpus, "scorer": args.scorer or "shipped", "scorer_trained": load_scorer(args.scorer)[2],
               "out_of_fold": bool(args.folds), "seeds": args.seeds, "grid": grids, "swap_grid": swaps,
               "seconds": round(time.perf_counter() - started, 1),
               "command": "python -m benchmarks.judge_grid " + " ".join(sys.argv[1:]), "machine": describe()}

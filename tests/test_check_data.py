@@ -1,11 +1,12 @@
 """Validate the clean corpora for the check stage in tests/data/check/.
 
-``dev_parallel.json`` is the tuning corpus; ``fresh_parallel.json`` is a second held-out test corpus, written
-after the detectors were tuned and never used for tuning. Each corpus is a defect-free reference into which
-defects are injected, so a mistake in it (a number that differs between the two languages, a sentence left out
-of the links, ASCII punctuation in the Chinese) would teach the detectors to accept exactly what they should
-flag. Each validator returns a list of problems; the data tests, run once per corpus, assert that list is empty,
-and the small unit tests below show that every validator does report a planted fault.
+``dev_parallel.json`` and ``dev2_parallel.json`` are the tuning corpora; ``fresh_parallel.json`` and
+``fresh2_parallel.json`` are the second and third held-out test corpora, written after the detectors were tuned
+and never used for tuning. Each corpus is a defect-free reference into which defects are injected, so a mistake
+in it (a number that differs between the two languages, a sentence left out of the links, ASCII punctuation in
+the Chinese) would teach the detectors to accept exactly what they should flag. Each validator returns a list
+of problems; the data tests, run once per corpus, assert that list is empty, and the small unit tests below show
+that every validator does report a planted fault.
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ DEV = DATA / "check" / "dev_parallel.json"
 DEV_TERMS = DATA / "check" / "dev_parallel_terms.json"
 FRESH = DATA / "check" / "fresh_parallel.json"
 FRESH_TERMS = DATA / "check" / "fresh_parallel_terms.json"
+DEV2 = DATA / "check" / "dev2_parallel.json"
+DEV2_TERMS = DATA / "check" / "dev2_parallel_terms.json"
+FRESH2 = DATA / "check" / "fresh2_parallel.json"
+FRESH2_TERMS = DATA / "check" / "fresh2_parallel_terms.json"
 HELD_OUT = DATA / "align" / "un_parallel.json"
 # name -> (corpus, glossary): the corpora the data tests below run on.
-CORPORA = {"dev": (DEV, DEV_TERMS), "fresh": (FRESH, FRESH_TERMS)}
+CORPORA = {"dev": (DEV, DEV_TERMS), "dev2": (DEV2, DEV2_TERMS), "fresh": (FRESH, FRESH_TERMS),
+           "fresh2": (FRESH2, FRESH2_TERMS)}
 
 DOC_KEYS = {"id", "topic", "title_en", "title_zh", "paragraphs"}
 PARA_KEYS = {"number", "chapter", "en", "zh", "links"}
@@ -34,7 +40,7 @@ CHAPTER_KEYS = {"label_en", "label_zh", "title_en", "title_zh"}
 ROMAN = ["I.", "II.", "III.", "IV.", "V.", "VI."]
 CHINESE_LABELS = ["一.", "二.", "三.", "四.", "五.", "六."]
 MIN_SENTENCES, MAX_SENTENCES = 3, 6
-MIN_ZH_CHARS = {"dev": 6000, "fresh": 6500}
+MIN_ZH_CHARS = {"dev": 6000, "dev2": 6000, "fresh": 6500, "fresh2": 6500}
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -298,7 +304,7 @@ def dev() -> list[dict]:
 
 @pytest.fixture(scope="module", params=sorted(CORPORA))
 def corpus(request) -> tuple[str, list[dict]]:
-    """(name, documents) of each clean corpus in turn: the tuning set and the fresh held-out set."""
+    """(name, documents) of each clean corpus in turn: the two tuning sets and the two fresh held-out sets."""
     return request.param, load(CORPORA[request.param][0])
 
 
@@ -345,7 +351,7 @@ def test_numbers_agree_within_every_link(corpus):
 
 
 def test_no_text_shared_with_the_held_out_set_or_the_other_corpus(corpus):
-    """Each corpus is disjoint from un_parallel.json and from the other corpus of tests/data/check/."""
+    """Each corpus is disjoint from un_parallel.json and from every other corpus of tests/data/check/."""
     name, docs = corpus
     others = {"the held-out set": load(HELD_OUT)}
     others |= {f"the {other} corpus": load(CORPORA[other][0]) for other in CORPORA if other != name}
