@@ -15,6 +15,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pipeline import numbers as num
@@ -566,6 +567,27 @@ def _find_all(text: str, needle: str):
         at = text.find(needle, at + len(needle))
 
 
+@lru_cache(maxsize=4096)
+def _form_pattern(form: str) -> re.Pattern[str] | None:
+    """For a glossary form that mixes Han with digits or Latin letters (2030年可持续发展议程): a pattern that also
+    matches it with the spaces UN Chinese typography puts at those boundaries (2030 年可持续发展议程); None for
+    forms without such a boundary, which plain search finds."""
+    cuts = [i for i in range(1, len(form)) if form[i - 1].isascii() != form[i].isascii()
+            and not form[i - 1].isspace() and not form[i].isspace()]
+    if not cuts:
+        return None
+    pieces = [form[a:b] for a, b in zip([0, *cuts], [*cuts, len(form)], strict=True)]
+    return re.compile(r"\s?".join(re.escape(piece) for piece in pieces))
+
+
+def _occurrences(text: str, form: str) -> list[tuple[int, int]]:
+    """[start, end) of every non-overlapping occurrence of a glossary form in ``text`` (see :func:`_form_pattern`)."""
+    pattern = _form_pattern(form) if form else None
+    if pattern is None:
+        return [(at, at + len(form)) for at in _find_all(text, form)]
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
 def _valid_date(key: tuple) -> bool:
     _, y, m, d = key
     if m is not None and not 1 <= m <= 12:
@@ -613,12 +635,11 @@ def term_flags(doc: Document, links: Links | None, glossary: Glossary) -> list[R
     for index, para in enumerate(doc.paragraphs):
         text = para.text
         for entry in glossary.entries:
-            official = [(at, at + len(form)) for form in entry.accepted for at in _find_all(text, form)]
+            official = [span for form in entry.accepted for span in _occurrences(text, form)]
             if official:
                 used.setdefault(entry.en, Counter())[entry.zh] += len(official)
             for variant in entry.variants:
-                for at in _find_all(text, variant):
-                    end = at + len(variant)
+                for at, end in _occurrences(text, variant):
                     if any(s <= at and end <= e for s, e in official):
                         continue  # the variant is part of the official form here
                     used.setdefault(entry.en, Counter())[variant] += 1
@@ -769,8 +790,8 @@ def _wrong_entities(text: str, s0: int, s1: int, en: str, en_paragraph: str, en_
 
 def glossary_mentions(glossary: Glossary, zh: str, offset: int = 0) -> list[tuple[Entry, int, int]]:
     """Every occurrence of an official rendering in ``zh`` (offsets shifted by ``offset``)."""
-    return [(entry, offset + at, offset + at + len(form)) for entry in glossary.entries
-            for form in entry.accepted if form in zh for at in _find_all(zh, form)]
+    return [(entry, offset + at, offset + end) for entry in glossary.entries for form in entry.accepted
+            for at, end in _occurrences(zh, form)]
 
 
 # ---------------------------------------------------------------------------------------------------- omissions

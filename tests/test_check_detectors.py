@@ -10,6 +10,7 @@ from pipeline.check import (
     build_links,
     finalise,
     flags_json,
+    glossary_mentions,
     near_miss,
     number_flags,
     omission_flags,
@@ -186,6 +187,25 @@ def test_glossary_variant_and_missing_official_rendering():
     assert ("glossary_variant", 0) in rules
     assert ("missing_official", 1) in rules  # Joint Inspection Unit not rendered
     assert all(f.evidence["en_term"] != "Advisory Committee on Administrative and Budgetary Questions" for f in flags)
+
+
+def test_glossary_forms_with_digits_match_with_or_without_typographic_spaces():
+    """UN Chinese prints a space between digits and Han (2030 年可持续发展议程); the glossary writes the name
+    without it. Both spellings are the official form, and a variant is found in either spelling."""
+    glossary = load_glossary()
+    agenda = next(e for e in glossary.entries if e.en == "2030 Agenda for Sustainable Development")
+    assert agenda.zh == "2030年可持续发展议程" and "2030年永续发展议程" in agenda.variants
+    for text in ("各国承诺落实《2030 年可持续发展议程》。", "各国承诺落实《2030年可持续发展议程》。"):
+        found = [(e.en, text[a:b]) for e, a, b in glossary_mentions(glossary, text)]
+        assert (agenda.en, text[text.index("2030"):text.index("》")]) in found
+        pair = _pair([[text]], [["Countries undertook to implement the 2030 Agenda for Sustainable Development."]],
+                     [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)])
+        assert not [f for f in term_flags(pair.zh, build_links(pair), glossary) if f.evidence["en_term"] == agenda.en]
+    text = "各国承诺落实《2030 年永续发展议程》。"
+    flags = term_flags(_pair([[text]], None).zh, None, glossary)
+    assert [(text[f.start:f.end], f.suggestion) for f in flags if f.evidence["en_term"] == agenda.en] == [
+        ("2030 年永续发展议程", agenda.zh)]
+    assert "2030 年" not in [text[a:b] for _, a, b in glossary_mentions(glossary, "2030 年 5 月")]
 
 
 def test_wrong_entity_named_in_place_of_the_english_one():
