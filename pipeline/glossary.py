@@ -50,8 +50,10 @@ def _en_pattern(en: str, en_short: str | None) -> re.Pattern[str]:
     forms = [re.escape(en)]
     if en_short and len(en_short) >= 2:
         forms.append(re.escape(en_short))
-    # Whole words; acronyms are case-sensitive, long names are not (sentence-initial "The ...").
-    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(forms) + r")(?![A-Za-z])")
+    # Whole words; acronyms are case-sensitive, long names are not (sentence-initial "The ..."). Followed by a
+    # slash and, in the same token, a digit, it is part of a document symbol (UNEP/EA.7/INF/4, DP/FPA/2024/1),
+    # not a mention; a joint name (UNDP/UNFPA/UNOPS, UNEP/UN-Habitat) still is.
+    return re.compile(r"(?<![A-Za-z])(?:" + "|".join(forms) + r")(?![A-Za-z])(?!/\S*\d)")
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,24 @@ def test_glossary_forms_with_digits_match_with_or_without_typographic_spaces():
     assert "2030 年" not in [text[a:b] for _, a, b in glossary_mentions(glossary, "2030 年 5 月")]
 
 
+def test_an_acronym_inside_a_document_symbol_is_not_a_mention():
+    """UNEP in UNEP/EA.7/INF/4 names a document, not the body: no official rendering is owed for it. The same
+    acronym standing alone, or in a joint name (UNEP/UN-Habitat), is a mention."""
+    glossary = load_glossary()
+    links = [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)]
+
+    def missing(zh: str, en: str) -> list[str]:
+        pair = _pair([[zh]], [[en]], links)
+        return [f.evidence["en_term"] for f in term_flags(pair.zh, build_links(pair), glossary)
+                if f.evidence["rule"] == "missing_official"]
+
+    assert missing("本报告应与方案执行情况报告（UNEP/EA.7/INF/4）一并阅读。",
+                   "The report should be read with the programme performance report (UNEP/EA.7/INF/4).") == []
+    unep = ["United Nations Environment Programme"]
+    assert missing("该报告由执行局审议。", "The report was considered by UNEP.") == unep
+    assert unep[0] in missing("该项目由两个机构共同执行。", "The project is run by UNEP/UN-Habitat.")
+
+
 def test_wrong_entity_named_in_place_of_the_english_one():
     glossary = load_glossary()
     pair = _pair([["联合国开发计划署和联合国儿童基金会提供了支助。", "大会审议了该报告。"]],
