@@ -29,6 +29,9 @@ class Entry:
     variants: tuple[str, ...]
     kind: str
     source: str
+    also: tuple[str, ...] = ()
+    """Other renderings that are equally correct in some UN context (the ``zh`` column's forms after the first,
+    ``|``-separated: 执行主任|执行干事, the latter WFP's): accepted, never suggested."""
 
     @property
     def flag_type(self) -> str:
@@ -38,7 +41,7 @@ class Entry:
     @property
     def accepted(self) -> tuple[str, ...]:
         """Chinese forms that render the term correctly."""
-        return tuple(x for x in (self.zh, self.zh_short) if x)
+        return tuple(x for x in (self.zh, self.zh_short, *self.also) if x)
 
     def en_pattern(self) -> re.Pattern[str]:
         return _en_pattern(self.en, self.en_short)
@@ -97,9 +100,17 @@ def _read_tsv_cached(path: str, mtime: float, columns: tuple[str, ...], what: st
 
 @lru_cache(maxsize=4)
 def _entries(rows: tuple[tuple[str, ...], ...]) -> tuple[Entry, ...]:
-    return tuple(Entry(en, zh, en_short, zh_short, tuple(v.strip() for v in variants.split("|") if v.strip()),
-                       kind or "term", source)
-                 for en, zh, en_short, zh_short, variants, kind, source in rows if en and zh)
+    out = []
+    for en, zh, en_short, zh_short, variants, kind, source in rows:
+        forms = [f.strip() for f in zh.split("|") if f.strip()]
+        if en and forms:
+            out.append(Entry(en, forms[0], en_short, zh_short, _split(variants), kind or "term", source,
+                             tuple(forms[1:])))
+    return tuple(out)
+
+
+def _split(field: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in field.split("|") if v.strip())
 
 
 def _read(path: Path) -> tuple[Entry, ...]:

@@ -226,6 +226,25 @@ def test_an_acronym_inside_a_document_symbol_is_not_a_mention():
     assert unep[0] in missing("该项目由两个机构共同执行。", "The project is run by UNEP/UN-Habitat.")
 
 
+def test_renderings_correct_in_some_un_context_are_accepted_but_never_suggested():
+    """执行干事 is WFP's Executive Director and 摊款 a usual rendering of assessed contributions: neither is a
+    missing official rendering; a sentence with neither is, and the suggestion is the standard form."""
+    glossary = load_glossary()
+    links = [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)]
+
+    def missing(zh: str, en: str) -> list[tuple[str, str]]:
+        pair = _pair([[zh]], [[en]], links)
+        return [(f.evidence["en_term"], f.suggestion) for f in term_flags(pair.zh, build_links(pair), glossary)
+                if f.evidence["rule"] == "missing_official"]
+
+    assert missing("执行干事提交了报告。", "The Executive Director submitted the report.") == []
+    assert missing("会员国缴纳了摊款。", "Member States paid their assessed contributions.") == []
+    assert missing("署长提交了报告。", "The Executive Director submitted the report.") == [
+        ("Executive Director", "执行主任")]
+    entry = next(e for e in glossary.entries if e.en == "assessed contributions")
+    assert entry.zh == "分摊会费" and entry.also == ("摊款",) and "摊款" in entry.accepted
+
+
 def test_wrong_entity_named_in_place_of_the_english_one():
     glossary = load_glossary()
     pair = _pair([["联合国开发计划署和联合国儿童基金会提供了支助。", "大会审议了该报告。"]],

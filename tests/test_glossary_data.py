@@ -124,7 +124,7 @@ REQUIRED_EN = {
 
 
 def split_variants(field: str) -> list[str]:
-    """The variants column as a list; an empty field means no variants."""
+    """A ``|``-separated column as a list (the variants, or the zh column's official forms); empty: none."""
     return field.split("|") if field else []
 
 
@@ -155,10 +155,13 @@ def field_problems(rows: list[list[str]]) -> list[str]:
             problems.append(f"line {n}: kind {rec['kind']!r} not in {sorted(KINDS)}")
         if HAN.search(rec["en"]) or HAN.search(rec["en_short"]):
             problems.append(f"line {n}: Chinese characters in an English column")
-        for name in ("zh", "zh_short"):
-            if rec[name] and (not HAN.search(rec[name]) or LATIN.search(rec[name])):
-                problems.append(f"line {n}: {name} {rec[name]!r} must be Chinese text")
-        if rec["zh_short"] and rec["zh_short"] == rec["zh"]:
+        forms = split_variants(rec["zh"])
+        if len(forms) != len(set(forms)):
+            problems.append(f"line {n}: repeated official form")
+        for name, value in [("zh", form) for form in forms] + [("zh_short", rec["zh_short"])]:
+            if value and (not HAN.search(value) or LATIN.search(value) or value != value.strip()):
+                problems.append(f"line {n}: {name} {value!r} must be Chinese text")
+        if rec["zh_short"] and rec["zh_short"] in forms:
             problems.append(f"line {n}: zh_short repeats zh")
         variants = split_variants(rec["variants"])
         if len(variants) != len(set(variants)):
@@ -166,7 +169,7 @@ def field_problems(rows: list[list[str]]) -> list[str]:
         for v in variants:
             if not v or v != v.strip() or not HAN.search(v) or LATIN.search(v):
                 problems.append(f"line {n}: bad variant {v!r}")
-            if v in (rec["zh"], rec["zh_short"]):
+            if v in (*forms, rec["zh_short"]):
                 problems.append(f"line {n}: variant {v!r} is the official form")
     return problems
 
@@ -176,7 +179,7 @@ def uniqueness_problems(rows: list[list[str]]) -> list[str]:
     problems = []
     en_counts = Counter(r[0].casefold() for r in rows)
     problems += [f"duplicate en {en!r}" for en, c in en_counts.items() if c > 1]
-    zh_counts = Counter(r[1] for r in rows)
+    zh_counts = Counter(split_variants(r[1])[0] for r in rows if r[1])
     problems += [f"duplicate zh {zh!r}" for zh, c in zh_counts.items() if c > 1]
     short_counts = Counter(r[2] for r in rows if r[2])
     problems += [f"en_short {s!r} names more than one entry" for s, c in short_counts.items() if c > 1]
@@ -187,7 +190,7 @@ def uniqueness_problems(rows: list[list[str]]) -> list[str]:
 
 def variant_conflicts(rows: list[list[str]]) -> list[str]:
     """Variants that equal or sit inside any official form, which would flag correct text."""
-    official = {form for r in rows for form in (r[1], r[3]) if form}
+    official = {form for r in rows for form in (*split_variants(r[1]), r[3]) if form}
     problems = []
     for r in rows:
         for v in split_variants(r[4]):
@@ -274,6 +277,15 @@ def test_field_check_catches_a_variant_equal_to_the_short_form():
 def test_field_check_catches_latin_text_in_chinese_column():
     bad = [GOOD[0], "Joint Inspection Unit", *GOOD[2:]]
     assert any("must be Chinese text" in p for p in field_problems([bad]))
+
+
+def test_field_check_reads_every_official_form_of_the_zh_column():
+    assert field_problems([[GOOD[0], "联合检查组|检查组", *GOOD[2:]]]) == []
+    assert any("must be Chinese text" in p for p in field_problems([[GOOD[0], "联合检查组|JIU", *GOOD[2:]]]))
+    assert any("is the official form" in p for p in field_problems([[GOOD[0], "联合检查组|联合监察组", *GOOD[2:]]]))
+    assert any("inside official form" in p for p in variant_conflicts([[*GOOD[:4], "检查组乙", *GOOD[5:]],
+                                                                         [GOOD[0] + " 2", "甲|联合检查组乙", "", "",
+                                                                          "", "body", "UNTERM"]]))
 
 
 def test_uniqueness_check_catches_duplicate_english_ignoring_case():
