@@ -776,8 +776,8 @@ def _wrong_entities(text: str, s0: int, s1: int, en: str, en_paragraph: str, en_
     every = glossary_mentions(glossary, zh, s0)
     out = []
     for entry, at, end in every:
-        if entry.kind not in kinds:
-            continue
+        if entry.kind not in kinds or zh[at - s0:end - s0] in entry.also:
+            continue  # a rendering right only in some contexts (摊款) is too weak to accuse
         if any(o0 <= at and end <= o1 and o1 - o0 > end - at for _, o0, o1 in every):
             continue  # 利比亚 inside 联合国利比亚支助团: part of a longer name
         if entry.en_pattern().search(en_paragraph):

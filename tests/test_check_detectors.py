@@ -243,6 +243,12 @@ def test_renderings_correct_in_some_un_context_are_accepted_but_never_suggested(
         ("Executive Director", "执行主任")]
     entry = next(e for e in glossary.entries if e.en == "assessed contributions")
     assert entry.zh == "分摊会费" and entry.also == ("摊款",) and "摊款" in entry.accepted
+    # such a rendering is too weak to be blamed as the wrong term where the English names another one
+    pair = _pair([["委员会审查了摊款。"]], [["The Committee reviewed the programme budget."]], links)
+    assert not [f for f in term_flags(pair.zh, build_links(pair), glossary) if f.evidence["rule"] == "wrong_entity"]
+    pair = _pair([["委员会审查了分摊会费。"]], [["The Committee reviewed the programme budget."]], links)
+    assert [f.evidence["en_term"] for f in term_flags(pair.zh, build_links(pair), glossary)
+            if f.evidence["rule"] == "wrong_entity"] == ["programme budget"]
 
 
 def test_wrong_entity_named_in_place_of_the_english_one():
