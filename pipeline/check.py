@@ -543,6 +543,8 @@ def number_flags(doc: Document, links: Links | None) -> list[Raw]:
         for m in left:
             if m.soft and (not hard_right or m.key[1] <= 2):
                 continue  # 一项 / 两个 are "a" / "both" in English far more often than numbers
+            if m.kind == "code" and any(x.key == m.key for x in en_m):
+                continue  # a label (P-5) the Chinese repeats where the English says "that grade"
             if num.date_parts_in(m, en_text):
                 continue
             elsewhere = any(num.keys_match(m.key, x.key) for x in num.en_mentions(whole)) if whole else False

@@ -5,7 +5,9 @@
 digits with space or comma grouping, 万/亿/千/百万 multipliers, Chinese numerals (一百二十三, 两千,
 〇), 百分之N, N%, 三分之二, 第N, years and dates (2009 年 6 月 30 日), fiscal periods (2006/07),
 ranges, resolution and document symbols. English: digits, million/billion, number words, per cent,
-fractions ("two thirds"), ordinals, dates ("30 June 2009"), the same symbols.
+fractions ("two thirds", "one in five", "nine out of ten"), decades ("two decades" = 20), ordinals, dates
+("30 June 2009"), the same symbols. Grade levels and names with digits (P-5, Health4Life) are labels (kind
+``code``), not numbers.
 
 Pure functions: no models, no I/O.
 """
@@ -60,6 +62,9 @@ _SYMBOL = re.compile(
     r"(?<![A-Za-z0-9/])(?:[A-Z]{1,6}(?:/[A-Z0-9][A-Za-z0-9.\-]*)+(?:\s*\((?:19|20)\d\d\))?"
     r"|\d{1,3}/\d{1,4}(?![\d/]))")
 _FISCAL = re.compile(r"(?<![\d/])((?:19|20)\d\d)\s*/\s*(\d\d)(?![\d/])")
+# Labels that contain digits but count nothing: grade levels (P-5, D-1, FS-4, G-7) and Latin names with digits
+# inside (Health4Life, G4S); written alike in both languages and compared as labels.
+_CODE = re.compile(r"(?<![A-Za-z0-9\-])(?:[A-Z]{1,3}-\d{1,2}|[A-Za-z]+\d+[A-Za-z][A-Za-z0-9]*)(?![A-Za-z0-9]|-\d)")
 
 
 def _symbol_key(text: str) -> tuple:
@@ -73,6 +78,10 @@ def _symbols_and_periods(text: str, taken: list[tuple[int, int]]) -> list[Mentio
     for m in _SYMBOL.finditer(text):
         out.append(Mention("symbol", _symbol_key(m.group()), m.start(), m.end(), m.group()))
         taken.append((m.start(), m.end()))
+    for m in _CODE.finditer(text):
+        if not _overlaps(m.start(), m.end(), taken):
+            out.append(Mention("code", ("code", m.group()), m.start(), m.end(), m.group()))
+            taken.append((m.start(), m.end()))
     for m in _FISCAL.finditer(text):
         if not _overlaps(m.start(), m.end(), taken):
             out.append(Mention("period", ("period", int(m.group(1)), int(m.group(2))), m.start(), m.end(),
@@ -227,8 +236,9 @@ _EN_PATTERN = re.compile(
     rf"|(?P<cord>\b(?P<ct>{'|'.join(EN_TENS)})[\s-](?P<co>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b)"
     rf"|(?P<frac>\b(?:(?P<fn>one|two|three|four|five)[\s-]+(?P<fd>half|halves|thirds?|quarters?|fourths?|fifths?"
     rf"|sixths?|tenths?)|(?P<fa>a|an)\s+(?P<fda>half|third|quarter))\b)"
-    rf"|(?P<ratio>\b(?P<rn>one|two|three|four|five|\d{{1,2}})\s+in\s+(?P<rd>two|three|four|five|six|seven|eight|nine|ten"
-    rf"|\d{{1,3}})\b)"
+    rf"|(?P<ratio>\b(?P<rn>one|two|three|four|five|six|seven|eight|nine|\d{{1,2}})\s+(?:in|out\s+of)\s+"
+    rf"(?P<rd>two|three|four|five|six|seven|eight|nine|ten|\d{{1,3}})\b)"
+    rf"|(?P<decades>\b(?P<dn>a|one|two|three|four|five|six|seven|eight|nine|\d)\s+decades?\b)"
     rf"|(?P<num>(?<![\w.])(?P<cur>[$€£]\s?)?(?P<nv>{_ARABIC})(?P<ord>st|nd|rd|th)?(?P<scale>\s+(?:million|billion|"
     rf"trillion|thousand))?(?P<pc>\s*(?:%|per\s*cent|percent))?)"
     rf"|(?P<word>\b(?P<wv>(?:{_EN_WORDS})(?:[\s-]+(?:{_EN_WORDS}))?)(?P<wscale>\s+(?:hundred|thousand|million|"
@@ -281,6 +291,10 @@ def en_mentions(text: str) -> list[Mention]:
             num = float(rn) if rn.isdigit() else EN_SMALL[rn]
             den = float(rd) if rd.isdigit() else EN_SMALL[rd]
             add(Mention("fraction", ("fraction", round(num / den, 6)), m.start(), m.end(), m.group()))
+        elif m.group("decades"):  # "two decades" = 二十年
+            dn = m.group("dn").lower()
+            tens = 1 if dn in ("a", "one") else float(dn) if dn.isdigit() else EN_SMALL[dn]
+            add(Mention("number", ("number", 10.0 * tens), m.start(), m.end(), m.group(), soft=True))
         elif m.group("num"):
             value = float(re.sub(r"[ ,\u00a0\u2009]", "", m.group("nv")))
             if m.group("scale"):

@@ -352,6 +352,28 @@ def test_numbered_names_are_not_numbers():
     assert num.zh_mentions("2019 冠状病毒病大流行") == []
 
 
+def test_grade_levels_and_names_with_digits_are_labels_not_numbers():
+    """P-5 and Health4Life carry digits but count nothing: they compare as labels, a label the Chinese repeats
+    is no error, a different grade is; "two decades" is 20 and "nine out of ten" is 十分之九."""
+    assert [m.key for m in num.en_mentions("at the P-3 to D-1 levels")] == [("code", "P-3"), ("code", "D-1")]
+    assert [m.key for m in num.zh_mentions("Health4Life 基金收到 1 182 万美元")] == [
+        ("code", "Health4Life"), ("number", 11_820_000.0)]
+    assert [m.key for m in num.en_mentions("over nearly two decades")] == [("number", 20.0)]
+    assert [m.key for m in num.en_mentions("nine out of ten of them")] == [("fraction", 0.9)]
+    links = [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)]
+    english = "The share falls to 41.3 per cent at the P-5 level, the grade from which most managers are drawn."
+
+    def flagged(zh: str) -> list[str]:
+        pair = _pair([[zh]], [[english]], links)
+        return [f.evidence["value"] for f in number_flags(pair.zh, build_links(pair))]
+
+    assert flagged("在 P-5 职等降至 41.3%，而大多数管理人员正是从 P-5 职等中产生的。") == []
+    assert flagged("在 P-4 职等降至 41.3%，而大多数管理人员正是从该职等中产生的。") == ["P-4"]
+    pair = _pair([["近二十年来，其中十分之九发生在低收入国家。"]],
+                 [["Over nearly two decades, nine out of ten of them occurred in low-income countries."]], links)
+    assert number_flags(pair.zh, build_links(pair)) == []
+
+
 def test_english_ratios_and_ordinals_are_not_confused_with_fractions():
     assert [m.key for m in num.en_mentions("one in five users")] == [("fraction", 0.2)]
     assert [m.key for m in num.en_mentions("a fourth revision")] == [("number", 4.0)]
