@@ -814,6 +814,14 @@ def omission_flags(doc: Document, links: Links) -> list[Raw]:
                            {"rule": "unlinked_zh", "chars": zh_len}))
             continue
         en = " ".join(en_texts)
+        missing = _english_numbers_missing(para.text, s0, s1, en)
+        if missing:
+            values = ", ".join(f"“{m.text}”" for m in missing[:3])
+            out.append(Raw("omission", "medium", index, s0, s1,
+                           f"the English gives {values} here, a number the Chinese paragraph never gives; "
+                           "a clause may be missing",
+                           {"rule": "english_number_missing", "english": en, "values": [m.text for m in missing],
+                            "link_score": round(score, 3)}))
         en_len = len(en)
         if en_len < 40 or zh_len < 8:
             continue
@@ -842,6 +850,21 @@ def omission_flags(doc: Document, links: Links) -> list[Raw]:
                        "an English sentence after this one has no Chinese counterpart",
                        {"rule": "unlinked_en", "english": text}))
     return out
+
+
+def _english_numbers_missing(text: str, s0: int, s1: int, english: str) -> list[num.Mention]:
+    """Numbers, dates and amounts of the English sentence(s) that no Chinese number of the paragraph matches,
+    when the linked Chinese sentence has no unexplained number of its own: a dropped clause takes its figures
+    with it, while a mistyped figure leaves one on each side (that is a ``number`` flag, not an omission)."""
+    zh_m = num.zh_mentions(text[s0:s1])
+    left, right = num.unmatched(zh_m, num.en_mentions(english))
+    if any(not m.soft for m in left):
+        return []
+    hard = [m for m in right if not m.soft and m.kind != "code"]
+    if not hard:
+        return []
+    whole = num.zh_mentions(text)
+    return [m for m in hard if not any(num.keys_match(m.key, z.key) for z in whole)]
 
 
 # ---------------------------------------------------------------------------------------------------- flags

@@ -59,7 +59,8 @@ class Mention:
 # ----------------------------------------------------------------------------- symbols
 
 _SYMBOL = re.compile(
-    r"(?<![A-Za-z0-9/])(?:[A-Z]{1,6}(?:/[A-Z0-9][A-Za-z0-9.\-]*)+(?:\s*\((?:19|20)\d\d\))?"
+    r"(?<![A-Za-z0-9/])(?:[A-Z]{1,6}(?:/[A-Z0-9][A-Za-z0-9.\-]*)*/[A-Za-z.\-]*\d[A-Za-z0-9.\-]*"
+    r"(?:/[A-Z0-9][A-Za-z0-9.\-]*)*(?:\s*\((?:19|20)\d\d\))?"
     r"|\d{1,3}/\d{1,4}(?![\d/]))")
 _FISCAL = re.compile(r"(?<![\d/])((?:19|20)\d\d)\s*/\s*(\d\d)(?![\d/])")
 # Labels that contain digits but count nothing: grade levels (P-5, D-1, FS-4, G-7) and Latin names with digits
@@ -235,7 +236,7 @@ _EN_PATTERN = re.compile(
     rf"|(?P<my>\b(?P<mon2>{'|'.join(m.capitalize() for m in MONTHS)})\s+(?P<y2>(?:19|20)\d\d)\b)"
     rf"|(?P<cord>\b(?P<ct>{'|'.join(EN_TENS)})[\s-](?P<co>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)\b)"
     rf"|(?P<frac>\b(?:(?P<fn>one|two|three|four|five)[\s-]+(?P<fd>half|halves|thirds?|quarters?|fourths?|fifths?"
-    rf"|sixths?|tenths?)|(?P<fa>a|an)\s+(?P<fda>half|third|quarter))\b)"
+    rf"|sixths?|tenths?)|(?P<fa>a|an)\s+(?P<fda>half|third|quarter))\b(?!-))"
     rf"|(?P<ratio>\b(?P<rn>one|two|three|four|five|six|seven|eight|nine|\d{{1,2}})\s+(?:in|out\s+of)\s+"
     rf"(?P<rd>two|three|four|five|six|seven|eight|nine|ten|\d{{1,3}})\b)"
     rf"|(?P<decades>\b(?P<dn>a|one|two|three|four|five|six|seven|eight|nine|\d)\s+decades?\b)"

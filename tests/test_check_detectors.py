@@ -310,6 +310,26 @@ def test_omission_and_addition_from_links():
     assert sorted(f.type for f in flags) == ["addition", "omission"]
 
 
+def test_a_dropped_clause_is_found_by_the_figures_it_took_with_it():
+    """The English gives figures the Chinese paragraph never gives, and the Chinese sentence has no figure of
+    its own left unexplained: an omitted clause (a mistyped figure is a number flag, not an omission)."""
+    links = [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)]
+    english = ("In 2024 the Fund approved 24 projects worth $36.9 million, of which $14.2 million was transferred "
+               "directly to civil society organizations.")
+
+    def omissions(zh: str) -> list[list[str]]:
+        pair = _pair([[zh]], [[english]], links)
+        return [f.evidence["values"] for f in omission_flags(pair.zh, build_links(pair))
+                if f.evidence["rule"] == "english_number_missing"]
+
+    assert omissions("2024 年，该基金核准了 24 个项目，总值 3 690 万美元，其中 1 420 万美元转给民间社会组织。") == []
+    assert omissions("2024 年，该基金核准了 24 个项目，总值 3 690 万美元。") == [["$14.2 million"]]
+    assert omissions("2024 年，该基金核准了 24 个项目，总值 3 690 万美元，其中 1 520 万美元转给民间社会组织。") == []
+    # labels and joint names are no figures: nothing is owed for them
+    assert [m.kind for m in num.en_mentions("the WHO/UNICEF Joint Monitoring Programme")] == []
+    assert [m.key for m in num.en_mentions("two half-time judges")] == [("number", 2.0)]
+
+
 def test_stage_without_lm_sets_flags_risk_and_json():
     config = load_config(None, {"stages.check.use_lm": False})
     pair = _pair([["委员会的的报告,说明了情况。"], ["一切正常。"]], None)
