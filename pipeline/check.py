@@ -822,6 +822,14 @@ def omission_flags(doc: Document, links: Links) -> list[Raw]:
                            "a clause may be missing",
                            {"rule": "english_number_missing", "english": en, "values": [m.text for m in missing],
                             "link_score": round(score, 3)}))
+        extra = _chinese_numbers_unexplained(para.text, s0, s1, en, " ".join(links.en_paragraphs.get(index, [])))
+        if extra:
+            values = ", ".join(f"“{m.text}”" for m in extra[:3])
+            out.append(Raw("addition", "medium", index, s0, s1,
+                           f"the Chinese gives {values} here, a figure the English paragraph never gives, while "
+                           "the English sentence has none left over; text may have been added",
+                           {"rule": "chinese_number_unexplained", "english": en, "values": [m.text for m in extra],
+                            "link_score": round(score, 3)}))
         en_len = len(en)
         if en_len < 40 or zh_len < 8:
             continue
@@ -865,6 +873,20 @@ def _english_numbers_missing(text: str, s0: int, s1: int, english: str) -> list[
         return []
     whole = num.zh_mentions(text)
     return [m for m in hard if not any(num.keys_match(m.key, z.key) for z in whole)]
+
+
+def _chinese_numbers_unexplained(text: str, s0: int, s1: int, english: str, en_paragraph: str) -> list[num.Mention]:
+    """The mirror of :func:`_english_numbers_missing`: figures of the Chinese sentence that no English figure of
+    the paragraph matches, when the linked English sentence has no figure of any kind left over (an inserted
+    sentence or clause brings its figures with it; a mistyped one leaves the English original unmatched)."""
+    left, right = num.unmatched(num.zh_mentions(text[s0:s1]), num.en_mentions(english))
+    if right:
+        return []
+    hard = [m for m in left if not m.soft and m.kind != "code" and not num.date_parts_in(m, english)]
+    if not hard:
+        return []
+    whole = num.en_mentions(en_paragraph or english)
+    return [m for m in hard if not any(num.keys_match(m.key, x.key) for x in whole)]
 
 
 # ---------------------------------------------------------------------------------------------------- flags

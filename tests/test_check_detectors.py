@@ -330,6 +330,23 @@ def test_a_dropped_clause_is_found_by_the_figures_it_took_with_it():
     assert [m.key for m in num.en_mentions("two half-time judges")] == [("number", 2.0)]
 
 
+def test_an_added_sentence_is_found_by_the_figures_it_brought():
+    """Chinese figures that no English figure of the paragraph matches, while the linked English sentence has
+    none left over: text was added (a mistyped figure leaves the English original unmatched: a number flag)."""
+    links = [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)]
+    english = "In 2024 the Fund approved 24 projects in 12 countries."
+
+    def additions(zh: str) -> list[list[str]]:
+        pair = _pair([[zh]], [[english]], links)
+        return [f.evidence["values"] for f in omission_flags(pair.zh, build_links(pair))
+                if f.evidence["rule"] == "chinese_number_unexplained"]
+
+    assert additions("2024 年，该基金在 12 个国家核准了 24 个项目。") == []
+    assert additions("2024 年，该基金在 12 个国家核准了 24 个项目，其中 7 个项目已于 2025 年 3 月完成。") == [
+        ["7", "2025 年 3 月"]]
+    assert additions("2024 年，该基金在 12 个国家核准了 25 个项目。") == []  # 24 is left over: a number flag
+
+
 def test_stage_without_lm_sets_flags_risk_and_json():
     config = load_config(None, {"stages.check.use_lm": False})
     pair = _pair([["委员会的的报告,说明了情况。"], ["一切正常。"]], None)
