@@ -814,22 +814,18 @@ def omission_flags(doc: Document, links: Links) -> list[Raw]:
                            {"rule": "unlinked_zh", "chars": zh_len}))
             continue
         en = " ".join(en_texts)
-        missing = _english_numbers_missing(para.text, s0, s1, en)
-        if missing:
-            values = ", ".join(f"“{m.text}”" for m in missing[:3])
-            out.append(Raw("omission", "medium", index, s0, s1,
-                           f"the English gives {values} here, a number the Chinese paragraph never gives; "
-                           "a clause may be missing",
-                           {"rule": "english_number_missing", "english": en, "values": [m.text for m in missing],
-                            "link_score": round(score, 3)}))
-        extra = _chinese_numbers_unexplained(para.text, s0, s1, en, " ".join(links.en_paragraphs.get(index, [])))
-        if extra:
-            values = ", ".join(f"“{m.text}”" for m in extra[:3])
-            out.append(Raw("addition", "medium", index, s0, s1,
-                           f"the Chinese gives {values} here, a figure the English paragraph never gives, while "
-                           "the English sentence has none left over; text may have been added",
-                           {"rule": "chinese_number_unexplained", "english": en, "values": [m.text for m in extra],
-                            "link_score": round(score, 3)}))
+        figures = [("omission", "english_number_missing", _english_numbers_missing(para.text, s0, s1, en),
+                    "the English gives {} here, a number the Chinese paragraph never gives; a clause may be missing"),
+                   ("addition", "chinese_number_unexplained",
+                    _chinese_numbers_unexplained(para.text, s0, s1, en, " ".join(links.en_paragraphs.get(index, []))),
+                    "the Chinese gives {} here, a figure the English paragraph never gives, while the English "
+                    "sentence has none left over; text may have been added")]
+        for kind, rule, found, message in figures:
+            if found:
+                values = ", ".join(f"“{m.text}”" for m in found[:3])
+                out.append(Raw(kind, "medium", index, s0, s1, message.format(values),
+                               {"rule": rule, "english": en, "values": [m.text for m in found],
+                                "link_score": round(score, 3)}))
         en_len = len(en)
         if en_len < 40 or zh_len < 8:
             continue
