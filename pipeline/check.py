@@ -770,7 +770,7 @@ def _wrong_entities(text: str, s0: int, s1: int, en: str, en_paragraph: str, en_
     short = []
     for entry in en_entries:
         n_en = len(entry.en_pattern().findall(en))
-        if n_en > sum(zh.count(form) for form in entry.accepted):
+        if n_en > sum(len(_occurrences(zh, form)) for form in entry.accepted):
             short.append(entry)
     if not short:
         return []
@@ -814,10 +814,10 @@ def omission_flags(doc: Document, links: Links) -> list[Raw]:
                            {"rule": "unlinked_zh", "chars": zh_len}))
             continue
         en = " ".join(en_texts)
-        figures = [("omission", "english_number_missing", _english_numbers_missing(para.text, s0, s1, en),
+        missing, unexplained = _unmatched_figures(para.text, s0, s1, en, " ".join(links.en_paragraphs.get(index, [])))
+        figures = [("omission", "english_number_missing", missing,
                     "the English gives {} here, a number the Chinese paragraph never gives; a clause may be missing"),
-                   ("addition", "chinese_number_unexplained",
-                    _chinese_numbers_unexplained(para.text, s0, s1, en, " ".join(links.en_paragraphs.get(index, []))),
+                   ("addition", "chinese_number_unexplained", unexplained,
                     "the Chinese gives {} here, a figure the English paragraph never gives, while the English "
                     "sentence has none left over; text may have been added")]
         for kind, rule, found, message in figures:
@@ -856,33 +856,30 @@ def omission_flags(doc: Document, links: Links) -> list[Raw]:
     return out
 
 
-def _english_numbers_missing(text: str, s0: int, s1: int, english: str) -> list[num.Mention]:
-    """Numbers, dates and amounts of the English sentence(s) that no Chinese number of the paragraph matches,
-    when the linked Chinese sentence has no unexplained number of its own: a dropped clause takes its figures
-    with it, while a mistyped figure leaves one on each side (that is a ``number`` flag, not an omission)."""
-    zh_m = num.zh_mentions(text[s0:s1])
-    left, right = num.unmatched(zh_m, num.en_mentions(english))
-    if any(not m.soft for m in left):
-        return []
-    hard = [m for m in right if not m.soft and m.kind != "code"]
-    if not hard:
-        return []
-    whole = num.zh_mentions(text)
-    return [m for m in hard if not any(num.keys_match(m.key, z.key) for z in whole)]
+def _unmatched_figures(text: str, s0: int, s1: int, english: str,
+                       en_paragraph: str) -> tuple[list[num.Mention], list[num.Mention]]:
+    """Figures (numbers, dates, amounts) left over on one side of a link, matched once for both rules:
 
-
-def _chinese_numbers_unexplained(text: str, s0: int, s1: int, english: str, en_paragraph: str) -> list[num.Mention]:
-    """The mirror of :func:`_english_numbers_missing`: figures of the Chinese sentence that no English figure of
-    the paragraph matches, when the linked English sentence has no figure of any kind left over (an inserted
-    sentence or clause brings its figures with it; a mistyped one leaves the English original unmatched)."""
+    - missing: those of the English sentence(s) that no Chinese figure of the paragraph matches, when the linked
+      Chinese sentence has no unexplained figure of its own: a dropped clause takes its figures with it, while a
+      mistyped figure leaves one on each side (that is a ``number`` flag, not an omission);
+    - unexplained: the mirror, figures of the Chinese sentence that no English figure of the paragraph matches,
+      when the linked English sentence has no figure of any kind left over (an inserted sentence or clause
+      brings its figures with it; a mistyped one leaves the English original unmatched)."""
     left, right = num.unmatched(num.zh_mentions(text[s0:s1]), num.en_mentions(english))
-    if right:
-        return []
-    hard = [m for m in left if not m.soft and m.kind != "code" and not num.date_parts_in(m, english)]
-    if not hard:
-        return []
-    whole = num.en_mentions(en_paragraph or english)
-    return [m for m in hard if not any(num.keys_match(m.key, x.key) for x in whole)]
+    missing: list[num.Mention] = []
+    if not any(not m.soft for m in left):
+        hard = [m for m in right if not m.soft and m.kind != "code"]
+        if hard:
+            whole = num.zh_mentions(text)
+            missing = [m for m in hard if not any(num.keys_match(m.key, z.key) for z in whole)]
+    unexplained: list[num.Mention] = []
+    if not right:
+        hard = [m for m in left if not m.soft and m.kind != "code" and not num.date_parts_in(m, english)]
+        if hard:
+            whole = num.en_mentions(en_paragraph or english)
+            unexplained = [m for m in hard if not any(num.keys_match(m.key, x.key) for x in whole)]
+    return missing, unexplained
 
 
 # ---------------------------------------------------------------------------------------------------- flags

@@ -102,10 +102,10 @@ def _read_tsv_cached(path: str, mtime: float, columns: tuple[str, ...], what: st
 def _entries(rows: tuple[tuple[str, ...], ...]) -> tuple[Entry, ...]:
     out = []
     for en, zh, en_short, zh_short, variants, kind, source in rows:
-        forms = [f.strip() for f in zh.split("|") if f.strip()]
+        forms = _split(zh)
         if en and forms:
             out.append(Entry(en, forms[0], en_short, zh_short, _split(variants), kind or "term", source,
-                             tuple(forms[1:])))
+                             forms[1:]))
     return tuple(out)
 
 

@@ -73,8 +73,8 @@ def _symbol_key(text: str) -> tuple:
 
 
 def _symbols_and_periods(text: str, taken: list[tuple[int, int]]) -> list[Mention]:
-    """Document/resolution symbols and fiscal periods (written alike in both languages); their spans are
-    appended to ``taken`` so that the language-specific patterns skip them."""
+    """Document/resolution symbols, labels with digits (P-5, Health4Life) and fiscal periods (written alike in both
+    languages); their spans are appended to ``taken`` so that the language-specific patterns skip them."""
     out = []
     for m in _SYMBOL.finditer(text):
         out.append(Mention("symbol", _symbol_key(m.group()), m.start(), m.end(), m.group()))

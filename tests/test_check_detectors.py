@@ -206,6 +206,11 @@ def test_glossary_forms_with_digits_match_with_or_without_typographic_spaces():
     assert [(text[f.start:f.end], f.suggestion) for f in flags if f.evidence["en_term"] == agenda.en] == [
         ("2030 年永续发展议程", agenda.zh)]
     assert "2030 年" not in [text[a:b] for _, a, b in glossary_mentions(glossary, "2030 年 5 月")]
+    # the spaced form also counts as rendering the English name, so another instrument is not blamed for it
+    pair = _pair([["各国承诺落实《2030 年可持续发展议程》和《联合国千年宣言》。"]],
+                 [["Countries undertook to implement the 2030 Agenda for Sustainable Development."]],
+                 [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)])
+    assert not [f for f in term_flags(pair.zh, build_links(pair), glossary) if f.evidence["rule"] == "wrong_entity"]
 
 
 def test_an_acronym_inside_a_document_symbol_is_not_a_mention():
