@@ -212,8 +212,9 @@ class Check:
             return
         from models.catalog import get_judge
 
+        keep = self.settings.judge_edits or None
         jobs = [(doc.paragraphs[cand.index].text, cand.window,
-                 cand.edits or [cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")])
+                 cand.edits[:keep] or [cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")])
                 for cand in candidates]
         for cand, (_, _, edits), gains in zip(candidates, jobs, _edit_gains(get_judge(self.config), jobs),
                                               strict=True):
@@ -344,9 +345,11 @@ class Check:
             texts.extend(para.text[w0:e.start] + e.text + para.text[e.end:w1] for e in edits)
         totals = _totals(lm, texts)
         for cand, edits, pos in jobs:
-            cand.edits = edits
-            gains, cand.edit = edit_features(totals[pos], list(zip(edits, totals[pos + 1:pos + 1 + len(edits)],
-                                                                    strict=True)), self.params)
+            scored = list(zip(edits, totals[pos + 1:pos + 1 + len(edits)], strict=True))
+            # best first, as edit_features chooses (gain less the charge per character removed)
+            cand.edits = [e for e, lp in sorted(scored, key=lambda el: -(el[1] - self.params.char_cost
+                                                                         * el[0].removed))]
+            gains, cand.edit = edit_features(totals[pos], scored, self.params)
             cand.features.update(gains)
             cand.probability = final.probability(cand.features) if final else None
         return sorted(found, key=lambda c: (c.index, c.span.start))

@@ -137,12 +137,15 @@ class CheckConfig:
     ``judge_from``: the window as written against the window after each local correction. The flag is kept
     only when the correction the judge prefers gains at least ``judge_min_gain`` nats under it; that
     correction is the suggestion. Off: the scorer's own threshold and best correction decide."""
-    judge_from: float = 0.4
-    judge_min_gain: float = 12.0
-    judge_min_gain_swap: float = 8.0
+    judge_from: float = 0.2
+    judge_min_gain: float = 14.0
+    judge_min_gain_swap: float = 6.0
     """The judge's minimum gain when the correction it prefers is a swap of two adjacent characters into a
     dictionary word. Such a correction is only proposed where the swapped pair is a word, so the same gain says
     more than for a deletion (set it to ``judge_min_gain`` to treat swaps like the rest)."""
+    judge_edits: int = 3
+    """The judge re-scores only this many of a candidate's corrections, those the scoring model gains most from
+    (0: all of them, about ten). Fewer make the judge cheaper per candidate."""
     garbled_model: str = ""
     """Optional path to another fitted garbled-span scorer (JSON written by benchmarks/train_garbled.py);
     empty: the shipped pipeline/resources/garbled_model.json."""
@@ -162,6 +165,8 @@ class CheckConfig:
         _check_choice(self.min_severity, ("low", "medium", "high"), "min_severity")
         if not 0.0 <= self.judge_from <= 1.0:
             raise ConfigError(f"'judge_from' must be a probability between 0 and 1, not {self.judge_from}")
+        if self.judge_edits < 0:
+            raise ConfigError(f"'judge_edits' must be 0 (all corrections) or more, not {self.judge_edits}")
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ digits with space or comma grouping, 万/亿/千/百万 multipliers, Chinese num
 〇), 百分之N, N%, 三分之二, 第N, years and dates (2009 年 6 月 30 日), fiscal periods (2006/07),
 ranges, resolution and document symbols. English: digits, million/billion, number words, per cent,
 fractions ("two thirds", "one in five", "nine out of ten"), decades ("two decades" = 20), ordinals, dates
-("30 June 2009"), the same symbols. Grade levels and names with digits (P-5, Health4Life) are labels (kind
-``code``), not numbers.
+("30 June 2009"), the same symbols. In both, a country group named by its size (G20, G-77) is that number
+(二十国集团, 77国集团). Grade levels and names with digits (P-5, Health4Life) are labels (kind ``code``), not
+numbers.
 
 Pure functions: no models, no I/O.
 """
@@ -66,6 +67,9 @@ _FISCAL = re.compile(r"(?<![\d/])((?:19|20)\d\d)\s*/\s*(\d\d)(?![\d/])")
 # Labels that contain digits but count nothing: grade levels (P-5, D-1, FS-4, G-7) and Latin names with digits
 # inside (Health4Life, G4S); written alike in both languages and compared as labels.
 _CODE = re.compile(r"(?<![A-Za-z0-9\-])(?:[A-Z]{1,3}-\d{1,2}|[A-Za-z]+\d+[A-Za-z][A-Za-z0-9]*)(?![A-Za-z0-9]|-\d)")
+# Country groups named by their size (G20, G7, G-77 = 二十国集团, 七国集团, 77国集团): the size is a number in both
+# languages. G-1 to G-7 with a hyphen are General Service grade levels (codes), not groups.
+_GROUP = re.compile(r"(?<![A-Za-z0-9\-])G(?:(\d{1,2})|-(\d\d|[89]))(?![A-Za-z0-9]|-\d)")
 
 
 def _symbol_key(text: str) -> tuple:
@@ -79,6 +83,10 @@ def _symbols_and_periods(text: str, taken: list[tuple[int, int]]) -> list[Mentio
     for m in _SYMBOL.finditer(text):
         out.append(Mention("symbol", _symbol_key(m.group()), m.start(), m.end(), m.group()))
         taken.append((m.start(), m.end()))
+    for m in _GROUP.finditer(text):
+        if not _overlaps(m.start(), m.end(), taken):
+            out.append(Mention("number", ("number", float(m.group(1) or m.group(2))), m.start(), m.end(), m.group()))
+            taken.append((m.start(), m.end()))
     for m in _CODE.finditer(text):
         if not _overlaps(m.start(), m.end(), taken):
             out.append(Mention("code", ("code", m.group()), m.start(), m.end(), m.group()))

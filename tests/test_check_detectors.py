@@ -416,6 +416,23 @@ def test_grade_levels_and_names_with_digits_are_labels_not_numbers():
     assert number_flags(pair.zh, build_links(pair)) == []
 
 
+def test_country_groups_named_by_their_size_are_that_number():
+    """G20, G7 and G-77 are 二十国集团, 七国集团 and 77国集团; G-1 to G-7 with a hyphen stay grade levels."""
+    assert [m.key for m in num.en_mentions("the G20 and the G7 met; G-77 and China")] == [
+        ("number", 20.0), ("number", 7.0), ("number", 77.0)]
+    assert [m.key for m in num.zh_mentions("G20 峰会")] == [("number", 20.0)]
+    assert [m.key for m in num.en_mentions("posts at the G-5 level")] == [("code", "G-5")]
+    links = [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)]
+
+    def flagged(zh: str, en: str) -> list[str]:
+        pair = _pair([[zh]], [[en]], links)
+        return [f.evidence["value"] for f in number_flags(pair.zh, build_links(pair))]
+
+    assert flagged("二十国集团领导人承诺提供支助。", "The G20 leaders pledged support.") == []
+    assert flagged("77国集团和中国发了言。", "Statements were made by the G-77 and China.") == []
+    assert flagged("二十国集团领导人承诺提供支助。", "The G7 leaders pledged support.") != []
+
+
 def test_english_ratios_and_ordinals_are_not_confused_with_fractions():
     assert [m.key for m in num.en_mentions("one in five users")] == [("fraction", 0.2)]
     assert [m.key for m in num.en_mentions("a fourth revision")] == [("number", 4.0)]

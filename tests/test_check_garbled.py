@@ -267,7 +267,7 @@ def test_the_judge_chooses_the_correction_and_so_the_flag_span(fake_lm, monkeypa
 
     pair = _junk_pair()
     monkeypatch.setattr(catalog, "get_judge", lambda _config: PickyJudge(pair.zh.paragraphs[0].text))
-    Check(load_config(None, {"stages.check.detectors": ["garbled"]}))(pair)
+    Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge_edits": 0}))(pair)
     lm_flags = [f for f in pair.zh.flags if f.evidence["rule"] == "lm"]
     assert [f.text for f in lm_flags] == ["蚌雳"] and lm_flags[0].suggestion == ""
     assert lm_flags[0].evidence["judge_gain"] == 24.0  # two junk characters of 12 nats each deleted
@@ -275,6 +275,33 @@ def test_the_judge_chooses_the_correction_and_so_the_flag_span(fake_lm, monkeypa
     pair = _junk_pair()
     Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge": False}))(pair)
     assert [f.text for f in pair.zh.flags if f.evidence["rule"] == "lm"] != ["蚌雳"]
+
+
+def test_the_judge_rescores_only_the_corrections_the_scorer_ranks_best(fake_lm, monkeypatch):
+    """``judge_edits``: the scoring model's corrections are ranked best first (gain less the charge per character
+    removed), and the judge re-scores the window as written and only the first ``judge_edits`` of them (0: all)."""
+    import models.catalog as catalog
+    from pipeline.detect_garbled import LmParams
+
+    seen: dict[int, list[str]] = {}
+    for keep in (0, 1, 2):
+        judge = StubbornJudge()
+        monkeypatch.setattr(catalog, "get_judge", lambda _config, judge=judge: judge)
+        Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge_edits": keep}))(
+            _junk_pair())
+        seen[keep] = judge.texts
+    windows = [t for t in seen[0] if "蚌雳鳌" in t]  # each candidate's window as written
+    assert windows and len(seen[1]) == 2 * len(windows) and len(seen[2]) == 3 * len(windows)
+    assert len(seen[0]) > len(seen[2])
+    # the scorer's best correction of the junk deletes all three junk characters (3 x 11 nats, less the charge)
+    cost = LmParams().char_cost
+    first = seen[1][1]
+    assert not set(first) & set("蚌雳鳌")
+
+    def adjusted(text: str, window: str) -> float:
+        return FakeLM().totals([text])[0] - FakeLM().totals([window])[0] - cost * (len(window) - len(text))
+    ranked = [adjusted(t, seen[2][0]) for t in seen[2][1:3]]
+    assert ranked == sorted(ranked, reverse=True)
 
 
 def test_judge_gain_threshold_is_configurable(fake_lm):
@@ -527,7 +554,7 @@ def test_coverage_says_what_the_language_model_read(fake_lm):
 
 def test_swap_corrections_can_have_their_own_judge_threshold():
     swap, delete = Edit(0, 2, "发展", "swap"), Edit(0, 2, "", "delete")
-    assert Check(load_config())._min_gain(swap) == 8.0  # the default
+    assert Check(load_config())._min_gain(swap) == 6.0  # the default
     same = Check(load_config(None, {"stages.check.judge_min_gain": 12.0, "stages.check.judge_min_gain_swap": 12.0}))
     assert same._min_gain(swap) == same._min_gain(delete) == same._min_gain(None) == 12.0
     own = Check(load_config(None, {"stages.check.judge_min_gain": 12.0, "stages.check.judge_min_gain_swap": 6.0}))
