@@ -479,6 +479,34 @@ def test_judge_grid_keeps_rule_flags_and_counts_each_label_once():
     assert len(grid(docs)) == len(FROMS) * len(GAINS) == 48
 
 
+def test_judge_select_pools_groups_and_refuses_a_point_that_hurts_one_group():
+    """Pooled F1 adds the groups' counts; a better pooled point is refused when one group loses more than allowed,
+    and a point over the clean false-flag limit in any group is never eligible."""
+    from benchmarks.judge_select import score, select
+
+    def doc(seed: int, flags: list[tuple[float, float, list[int]]], labels: int = 2, chars: int = 1000) -> dict:
+        return {"doc": "d", "seed": seed, "chars": chars, "labels": ["insert"] * labels,
+                "flags": [{"rule": "lm", "probability": p, "judge_gain": g, "edit": "delete", "labels": lab}
+                          for p, g, lab in flags]}
+
+    a = [doc(1, [(0.9, 20.0, [0]), (0.3, 15.0, [1])]), doc(0, [])]
+    b = [doc(1, [(0.9, 20.0, [0]), (0.3, 15.0, []), (0.3, 15.0, [])]), doc(0, [])]
+    both = score({"a": a, "b": b}, 0.2, 14.0, 6.0)
+    assert (both["groups"]["a"]["f1"], both["groups"]["b"]["f1"]) == (1.0, 0.4)
+    assert both["pooled_f1"] == round(2 * (3 / 5) * (3 / 4) / (3 / 5 + 3 / 4), 4)
+    base = {"a": a, "b": b}
+    # judged at 0.2, group b's two false flags come in: the pooled best is the strict point, no gain
+    assert not select(base, base, (0.9, 12.0, 8.0))["adopt"]
+    # a candidate run that helps a but makes b worse at every point is refused
+    worse_b = [doc(1, [(0.9, 20.0, []), (0.3, 15.0, [])]), doc(0, [])]
+    assert not select(base, {"a": a, "b": worse_b}, (0.9, 12.0, 8.0))["adopt"]
+    # a clean text with a false flag at every threshold makes no point eligible
+    noisy = [doc(1, [(0.9, 20.0, [0]), (0.9, 20.0, [1])]), doc(0, [(0.95, 30.0, [])], chars=100)]
+    assert select(base, {"a": noisy, "b": b}, (0.9, 12.0, 8.0))["best"] == []
+    better = [doc(1, [(0.9, 20.0, [0]), (0.9, 20.0, [1])]), doc(0, [])]
+    assert select(base, {"a": better, "b": better}, (0.9, 12.0, 8.0))["adopt"]
+
+
 def test_train_garbled_fits_on_chosen_documents_with_the_benchmarks_labels(fake_lm):
     """``--docs`` keeps only some documents, but each is corrupted as the benchmark corrupts it: the injector
     draws from the whole corpus, so a filtered corpus would give other labels."""
