@@ -56,9 +56,6 @@ VERIFY_WINDOW = 14
 NEGATION_SURPRISAL = 5.0
 """A stand-alone negation missing from the English is reported when the model found it at least this
 surprising (nats): 仍未充分 ("remain poorly") is expected, 将不加强 is not. Used when the judge is off."""
-NEGATION_JUDGE_GAIN = 8.0
-"""With the judge on: a stand-alone negation missing from the English is reported when deleting it raises the
-judge model's log-probability of its window by at least this many nats."""
 
 
 @dataclass
@@ -239,7 +236,7 @@ class Check:
     def negation_flags(self, doc: Document, links: Links, views: dict[int, list[TokenView]]) -> list[Raw]:
         """A stand-alone 不/未/... in a sentence whose aligned English has no negation of any kind (only
         paragraphs the model scored are judged). With the judge on, the judge model decides: the negation
-        stays a flag when deleting it gains at least ``NEGATION_JUDGE_GAIN`` nats in its window (将不加强 is
+        stays a flag when deleting it gains at least ``negation_min_gain`` nats in its window (将不加强 is
         odd without a reason in the English, 仍未充分 is idiomatic for "remain poorly"); otherwise the
         scoring model must have found it at least ``NEGATION_SURPRISAL`` nats surprising."""
         found: list[tuple[int, int, int, float, str]] = []
@@ -265,7 +262,8 @@ class Check:
             gains = [deleted[0] for deleted in _edit_gains(get_judge(self.config), jobs)]
         out: list[Raw] = []
         for (index, start, end, surprisal, english), gain in zip(found, gains, strict=True):
-            if (gain is None and surprisal < NEGATION_SURPRISAL) or (gain is not None and gain < NEGATION_JUDGE_GAIN):
+            if (gain is None and surprisal < NEGATION_SURPRISAL) or (gain is not None
+                                                                     and gain < self.settings.negation_min_gain):
                 continue
             word = doc.paragraphs[index].text[start:end]
             evidence: dict[str, Any] = {"rule": "stray_negation", "surprisal": round(surprisal, 2), "english": english}

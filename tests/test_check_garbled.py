@@ -378,10 +378,11 @@ class NegationJudge:
         return [-1.0 * len(t) - (self.cost if self.bad in t else 0.0) for t in texts]
 
 
-@pytest.mark.parametrize("cost, flagged", [(20.0, True), (3.0, False)])
-def test_the_judge_decides_stray_negations(fake_lm, monkeypatch, cost, flagged):
+@pytest.mark.parametrize("cost, flagged, threshold", [(20.0, True, None), (3.0, False, None), (3.0, True, 2.0),
+                                                      (20.0, False, 30.0)])
+def test_the_judge_decides_stray_negations(fake_lm, monkeypatch, cost, flagged, threshold):
     """With the judge on, a 不 the segmenter joined to the next character (尽可不能 for 尽可能) is reported when
-    deleting it gains at least NEGATION_JUDGE_GAIN nats under the judge, whatever the scoring model thought."""
+    deleting it gains at least ``negation_min_gain`` nats under the judge, whatever the scoring model thought."""
     import models.catalog as catalog
 
     judge = NegationJudge("可不能", cost)
@@ -389,7 +390,10 @@ def test_the_judge_decides_stray_negations(fake_lm, monkeypatch, cost, flagged):
     pair = _pair([["请会员国派尽可不能高级别的代表出席会议。"]],
                  [["Member States are invited to send representatives at the highest possible level."]],
                  [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.8)])
-    Check(load_config(None, {"stages.check.detectors": ["garbled"]}))(pair)
+    overrides = {"stages.check.detectors": ["garbled"]}
+    if threshold is not None:
+        overrides["stages.check.negation_min_gain"] = threshold
+    Check(load_config(None, overrides))(pair)
     negations = [f for f in pair.zh.flags if f.evidence.get("rule") == "stray_negation"]
     assert "请会员国派尽可能高级别的代表出席会议。" in judge.texts  # the window with the 不 deleted
     assert [f.text for f in negations] == (["不"] if flagged else [])
