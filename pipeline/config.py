@@ -144,12 +144,12 @@ class CheckConfig:
     dictionary word. Such a correction is only proposed where the swapped pair is a word, so the same gain says
     more than for a deletion (set it to ``judge_min_gain`` to treat swaps like the rest)."""
     judge_edits: int = 3
-    negation_min_gain: float = 8.0
-    """A stray negation (不/未/无 where the aligned English has none) is reported when deleting it gains at least this
-    many nats under the judge."""
     """The judge re-scores only this many of a candidate's corrections, those the scoring model gains most from
     (0: all of them: about seven on average, 337 windows for 40 candidates on the example). Fewer make the judge
     cheaper per candidate."""
+    negation_min_gain: float = 8.0
+    """A stray negation (不/未/无 where the aligned English has none) is reported when deleting it gains at least this
+    many nats under the judge."""
     garbled_model: str = ""
     """Optional path to another fitted garbled-span scorer (JSON written by benchmarks/train_garbled.py);
     empty: the shipped pipeline/resources/garbled_model.json."""
