@@ -46,25 +46,37 @@ def kept(flag: dict, judge_from: float, min_gain: float, swap_gain: float | None
             and flag["judge_gain"] is not None and flag["judge_gain"] >= need)
 
 
-def point(docs: list[dict], judge_from: float, min_gain: float, swap_gain: float | None = None) -> dict[str, Any]:
-    """Garbled P/R/F1 over the corrupted documents, false flags per 1,000 characters of the clean ones (seed 0)."""
-    tp = flags = found = labels = clean = clean_chars = 0
+def counts(docs: list[dict], judge_from: float, min_gain: float, swap_gain: float | None = None) -> dict[str, int]:
+    """At one point: flags kept on the corrupted documents, true ones, labels found, labels, and false flags and
+    characters of the clean texts (seed 0)."""
+    c = {"flags": 0, "true": 0, "found": 0, "labels": 0, "clean": 0, "clean_chars": 0}
     for d in docs:
         keep = [f for f in d["flags"] if kept(f, judge_from, min_gain, swap_gain)]
         if d["seed"] == 0:
-            clean += len(keep)
-            clean_chars += d["chars"]
+            c["clean"] += len(keep)
+            c["clean_chars"] += d["chars"]
             continue
-        flags += len(keep)
-        tp += sum(1 for f in keep if f["labels"])
-        labels += len(d["labels"])
-        found += len({k for f in keep for k in f["labels"]})
-    p = tp / flags if flags else 0.0
-    r = found / labels if labels else 0.0
+        c["flags"] += len(keep)
+        c["true"] += sum(1 for f in keep if f["labels"])
+        c["labels"] += len(d["labels"])
+        c["found"] += len({k for f in keep for k in f["labels"]})
+    return c
+
+
+def prf(c: dict[str, int]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of :func:`counts`."""
+    p = c["true"] / c["flags"] if c["flags"] else 0.0
+    r = c["found"] / c["labels"] if c["labels"] else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def point(docs: list[dict], judge_from: float, min_gain: float, swap_gain: float | None = None) -> dict[str, Any]:
+    """Garbled P/R/F1 over the corrupted documents, false flags per 1,000 characters of the clean ones (seed 0)."""
+    c = counts(docs, judge_from, min_gain, swap_gain)
+    p, r, f = prf(c)
     return {"judge_from": judge_from, "min_gain": min_gain, "swap_gain": swap_gain, "precision": round(p, 3),
-            "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "flags": flags,
-            "labels": labels,
-            "clean_false_per_1000": round(clean * 1000 / clean_chars, 3) if clean_chars else None}
+            "recall": round(r, 3), "f1": round(f, 3), "flags": c["flags"], "labels": c["labels"],
+            "clean_false_per_1000": round(c["clean"] * 1000 / c["clean_chars"], 3) if c["clean_chars"] else None}
 
 
 def grid(docs: list[dict], froms: tuple[float, ...] = FROMS, gains: tuple[float, ...] = GAINS,

@@ -27,35 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "judge_select.json"
 
 
-def counts(docs: list[dict], judge_from: float, min_gain: float, swap_gain: float) -> dict[str, int]:
-    """Flags kept, true flags, labels found, labels, clean false flags and clean characters at one point."""
-    from benchmarks.judge_grid import kept
-
-    c = {"flags": 0, "true": 0, "found": 0, "labels": 0, "clean": 0, "clean_chars": 0}
-    for d in docs:
-        keep = [f for f in d["flags"] if kept(f, judge_from, min_gain, swap_gain)]
-        if d["seed"] == 0:
-            c["clean"] += len(keep)
-            c["clean_chars"] += d["chars"]
-            continue
-        c["flags"] += len(keep)
-        c["true"] += sum(1 for f in keep if f["labels"])
-        c["labels"] += len(d["labels"])
-        c["found"] += len({k for f in keep for k in f["labels"]})
-    return c
-
-
-def f1(c: dict[str, int]) -> float:
-    p = c["true"] / c["flags"] if c["flags"] else 0.0
-    r = c["found"] / c["labels"] if c["labels"] else 0.0
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
 def score(groups: dict[str, list[dict]], judge_from: float, min_gain: float, swap_gain: float) -> dict[str, Any]:
+    """One point: garbled F1 and clean false flags per group, and F1 of the groups' counts added together."""
+    from benchmarks.judge_grid import counts, prf
+
     per = {name: counts(docs, judge_from, min_gain, swap_gain) for name, docs in groups.items()}
     pooled = {k: sum(c[k] for c in per.values()) for k in next(iter(per.values()))}
-    return {"judge_from": judge_from, "min_gain": min_gain, "swap_gain": swap_gain, "pooled_f1": round(f1(pooled), 4),
-            "groups": {name: {"f1": round(f1(c), 4),
+    return {"judge_from": judge_from, "min_gain": min_gain, "swap_gain": swap_gain,
+            "pooled_f1": round(prf(pooled)[2], 4),
+            "groups": {name: {"f1": round(prf(c)[2], 4),
                               "clean_false_per_1000": round(c["clean"] * 1000 / c["clean_chars"], 3)
                               if c["clean_chars"] else None, **c} for name, c in per.items()}}
 

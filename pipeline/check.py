@@ -345,7 +345,7 @@ class Check:
         for cand, edits, pos in jobs:
             scored = list(zip(edits, totals[pos + 1:pos + 1 + len(edits)], strict=True))
             # best first, as edit_features chooses (gain less the charge per character removed)
-            cand.edits = [e for e, lp in sorted(scored, key=lambda el: -(el[1] - self.params.char_cost
+            cand.edits = [e for e, _ in sorted(scored, key=lambda el: -(el[1] - self.params.char_cost
                                                                          * el[0].removed))]
             gains, cand.edit = edit_features(totals[pos], scored, self.params)
             cand.features.update(gains)
