@@ -18,6 +18,7 @@ Speed: the whole check (LM load included) on the example document with the defau
     python -m benchmarks.check --corpus fresh2 # third held-out corpus (key accuracy_fresh2)
     python -m benchmarks.check --corpus dev    # tuning corpus (key accuracy_dev)
     python -m benchmarks.check --corpus dev2   # more tuning documents, dev16-dev20 (key accuracy_dev2)
+    python -m benchmarks.check --corpus dev3   # more tuning documents, dev21-dev25 (key accuracy_dev3)
     python -m benchmarks.check --speed-only
 """
 
@@ -36,6 +37,7 @@ from typing import Any
 
 from benchmarks.inject import (
     DEV2_CORPUS,
+    DEV3_CORPUS,
     DEV_CORPUS,
     FRESH2_CORPUS,
     FRESH_CORPUS,
@@ -371,7 +373,7 @@ def run_speed(runs: int, baseline: dict[str, Any] | None = None) -> dict[str, An
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", choices=("test", "fresh", "fresh2", "dev", "dev2"), default="test")
+    parser.add_argument("--corpus", choices=("test", "fresh", "fresh2", "dev", "dev2", "dev3"), default="test")
     parser.add_argument("--seeds", default="1,2,3,4")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--speed-only", action="store_true")
@@ -390,7 +392,7 @@ def main() -> None:
     result: dict[str, Any] = {}
     if not args.speed_only:
         path = {"test": TEST_CORPUS, "fresh": FRESH_CORPUS, "fresh2": FRESH2_CORPUS, "dev": DEV_CORPUS,
-                "dev2": DEV2_CORPUS}[args.corpus]
+                "dev2": DEV2_CORPUS, "dev3": DEV3_CORPUS}[args.corpus]
         key = "accuracy" if args.corpus == "test" else f"accuracy_{args.corpus}"
         seeds = [int(s) for s in args.seeds.split(",")]
         overrides = {"models.threads": args.threads} if args.threads else {}

@@ -39,6 +39,8 @@ DEV_CORPUS = ROOT / "tests" / "data" / "check" / "dev_parallel.json"
 DEV2_CORPUS = ROOT / "tests" / "data" / "check" / "dev2_parallel.json"
 """More tuning documents (dev16-dev20, session 11), in their own file so that the injected copies of dev1-dev15
 (the injector draws from the whole file) and the scorer fitted on them stay exactly reproducible."""
+DEV3_CORPUS = ROOT / "tests" / "data" / "check" / "dev3_parallel.json"
+"""Tuning documents dev21-dev25 (session 12), in their own file for the same reason."""
 FRESH_CORPUS = ROOT / "tests" / "data" / "check" / "fresh_parallel.json"
 """A second held-out corpus, written after the detectors were tuned (``tests/data/check/README.md``)."""
 FRESH2_CORPUS = ROOT / "tests" / "data" / "check" / "fresh2_parallel.json"

@@ -158,8 +158,9 @@ def main() -> None:
     parser.add_argument("--rows", default=None, help="train_garbled --rows output: fit out-of-fold scorers from it")
     parser.add_argument("--folds", nargs="*", default=[],
                         help="comma-separated document ids, one group per fold (needs --rows and --scorer)")
-    parser.add_argument("--corpus", choices=("dev", "dev2"), default="dev",
-                        help="dev: dev_parallel.json (dev1-dev15); dev2: dev2_parallel.json (dev16-dev20)")
+    parser.add_argument("--corpus", choices=("dev", "dev2", "dev3"), default="dev",
+                        help="dev: dev_parallel.json (dev1-dev15); dev2: dev2_parallel.json (dev16-dev20); "
+                             "dev3: dev3_parallel.json (dev21-dev25)")
     parser.add_argument("--docs", default="", help="comma-separated document ids (default: all, or the folds')")
     parser.add_argument("--seeds", default="1,2,3,4")
     parser.add_argument("--cache", default=None, help="JSON file that keeps LM scores between tuning runs")
@@ -172,12 +173,12 @@ def main() -> None:
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from benchmarks.inject import DEV2_CORPUS, DEV_CORPUS, load_corpus
+    from benchmarks.inject import DEV2_CORPUS, DEV3_CORPUS, DEV_CORPUS, load_corpus
     from benchmarks.machine import describe
     from pipeline.detect_garbled import load_scorer
 
     started = time.perf_counter()
-    corpus_path = DEV2_CORPUS if args.corpus == "dev2" else DEV_CORPUS
+    corpus_path = {"dev": DEV_CORPUS, "dev2": DEV2_CORPUS, "dev3": DEV3_CORPUS}[args.corpus]
     dump = Path(args.dump) if args.dump else None
     if dump is not None and dump.exists():
         docs = json.loads(dump.read_text(encoding="utf-8"))

@@ -1,12 +1,12 @@
 """Validate the clean corpora for the check stage in tests/data/check/.
 
-``dev_parallel.json`` and ``dev2_parallel.json`` are the tuning corpora; ``fresh_parallel.json`` and
-``fresh2_parallel.json`` are the second and third held-out test corpora, written after the detectors were tuned
-and never used for tuning. Each corpus is a defect-free reference into which defects are injected, so a mistake
-in it (a number that differs between the two languages, a sentence left out of the links, ASCII punctuation in
-the Chinese) would teach the detectors to accept exactly what they should flag. Each validator returns a list
-of problems; the data tests, run once per corpus, assert that list is empty, and the small unit tests below show
-that every validator does report a planted fault.
+``dev_parallel.json``, ``dev2_parallel.json`` and ``dev3_parallel.json`` are the tuning corpora;
+``fresh_parallel.json`` and ``fresh2_parallel.json`` are the second and third held-out test corpora, written after
+the detectors were tuned and never used for tuning. Each corpus is a defect-free reference into which defects are
+injected, so a mistake in it (a number that differs between the two languages, a sentence left out of the links,
+ASCII punctuation in the Chinese) would teach the detectors to accept exactly what they should flag. Each
+validator returns a list of problems; the data tests, run once per corpus, assert that list is empty, and the
+small unit tests below show that every validator does report a planted fault.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ FRESH = DATA / "check" / "fresh_parallel.json"
 FRESH_TERMS = DATA / "check" / "fresh_parallel_terms.json"
 DEV2 = DATA / "check" / "dev2_parallel.json"
 DEV2_TERMS = DATA / "check" / "dev2_parallel_terms.json"
+DEV3 = DATA / "check" / "dev3_parallel.json"
+DEV3_TERMS = DATA / "check" / "dev3_parallel_terms.json"
 FRESH2 = DATA / "check" / "fresh2_parallel.json"
 FRESH2_TERMS = DATA / "check" / "fresh2_parallel_terms.json"
 HELD_OUT = DATA / "align" / "un_parallel.json"
 # name -> (corpus, glossary): the corpora the data tests below run on.
-CORPORA = {"dev": (DEV, DEV_TERMS), "dev2": (DEV2, DEV2_TERMS), "fresh": (FRESH, FRESH_TERMS),
-           "fresh2": (FRESH2, FRESH2_TERMS)}
+CORPORA = {"dev": (DEV, DEV_TERMS), "dev2": (DEV2, DEV2_TERMS), "dev3": (DEV3, DEV3_TERMS),
+           "fresh": (FRESH, FRESH_TERMS), "fresh2": (FRESH2, FRESH2_TERMS)}
 
 DOC_KEYS = {"id", "topic", "title_en", "title_zh", "paragraphs"}
 PARA_KEYS = {"number", "chapter", "en", "zh", "links"}
@@ -40,7 +42,7 @@ CHAPTER_KEYS = {"label_en", "label_zh", "title_en", "title_zh"}
 ROMAN = ["I.", "II.", "III.", "IV.", "V.", "VI."]
 CHINESE_LABELS = ["一.", "二.", "三.", "四.", "五.", "六."]
 MIN_SENTENCES, MAX_SENTENCES = 3, 6
-MIN_ZH_CHARS = {"dev": 6000, "dev2": 6000, "fresh": 6500, "fresh2": 6500}
+MIN_ZH_CHARS = {"dev": 6000, "dev2": 6000, "dev3": 6000, "fresh": 6500, "fresh2": 6500}
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -304,7 +306,7 @@ def dev() -> list[dict]:
 
 @pytest.fixture(scope="module", params=sorted(CORPORA))
 def corpus(request) -> tuple[str, list[dict]]:
-    """(name, documents) of each clean corpus in turn: the two tuning sets and the two fresh held-out sets."""
+    """(name, documents) of each clean corpus in turn: the three tuning sets and the two fresh held-out sets."""
     return request.param, load(CORPORA[request.param][0])
 
 
