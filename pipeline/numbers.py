@@ -15,7 +15,9 @@ Pure functions: no models, no I/O.
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -369,23 +371,27 @@ def _date_shape_compatible(a: tuple, b: tuple) -> bool:
 
 def unmatched(src: list[Mention], tgt: list[Mention]) -> tuple[list[Mention], list[Mention]]:
     """Greedy one-to-one matching of keys; returns (source mentions with no counterpart, target ditto).
-    Exact keys are matched first so that a looser match never steals a better partner."""
+    Exact keys are matched first so that a looser match never steals a better partner, and figures written as
+    such before soft forms (一名 = "a"), each preferring a partner of its own kind: the soft 一名 never takes the
+    "1" that the Chinese 建议 1 stands for."""
     free = list(range(len(tgt)))
-    left: list[Mention] = []
-    pending: list[Mention] = []
-    for m in src:
-        hit = next((j for j in free if tgt[j].key == m.key), None)
-        if hit is None:
-            pending.append(m)
-        else:
-            free.remove(hit)
-    for m in pending:
-        hit = next((j for j in free if keys_match(m.key, tgt[j].key)), None)
-        if hit is None:
-            left.append(m)
-        else:
-            free.remove(hit)
-    return left, [tgt[j] for j in free]
+
+    def take(i: int, same: Callable[[tuple, tuple], bool]) -> bool:
+        """Match src[i] to a free target whose key is ``same``, one of its own kind (hard/soft) if any."""
+        hits = [j for j in free if same(src[i].key, tgt[j].key)]
+        if not hits:
+            return False
+        free.remove(next((j for j in hits if tgt[j].soft == src[i].soft), hits[0]))
+        return True
+
+    pending, left = [], []
+    for i in sorted(range(len(src)), key=lambda i: src[i].soft):  # figures first, soft forms after
+        if not take(i, operator.eq):
+            pending.append(i)
+    for i in pending:
+        if not take(i, keys_match):
+            left.append(i)
+    return [src[i] for i in sorted(left)], [tgt[j] for j in free]
 
 
 def date_parts_in(m: Mention, english: str) -> bool:

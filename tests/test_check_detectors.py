@@ -416,6 +416,20 @@ def test_grade_levels_and_names_with_digits_are_labels_not_numbers():
     assert number_flags(pair.zh, build_links(pair)) == []
 
 
+def test_a_soft_count_never_takes_the_partner_of_a_written_figure():
+    """一名 ("a") and 建议 1 both have the key 1; the English has one figure 1 (recommendation 1) and "a": the
+    written figure is matched, the soft count is the one left over (and soft, so it is never reported)."""
+    zh = num.zh_mentions("建议行政首长指定一名高级官员（见建议 1）。")
+    en = num.en_mentions("designate a senior official (see recommendation 1).")
+    left, right = num.unmatched(zh, en)
+    assert [(m.text, m.soft) for m in left] == [("一", True)] and right == []
+    links = [Alignment((0,), (0,), 0.9, "paragraph"), Alignment((0,), (0,), 0.9)]
+    pair = _pair([["因此，检查专员建议行政首长指定一名对组织复原力负责的高级官员（见建议 1）。"]],
+                 [["The Inspectors therefore recommend that executive heads designate a senior official accountable "
+                   "for organizational resilience (see recommendation 1)."]], links)
+    assert number_flags(pair.zh, build_links(pair)) == []
+
+
 def test_country_groups_named_by_their_size_are_that_number():
     """G20, G7 and G-77 are 二十国集团, 七国集团 and 77国集团; G-1 to G-7 with a hyphen stay grade levels."""
     assert [m.key for m in num.en_mentions("the G20 and the G7 met; G-77 and China")] == [
