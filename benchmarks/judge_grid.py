@@ -70,13 +70,18 @@ def prf(c: dict[str, int]) -> tuple[float, float, float]:
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
+def clean_rate(c: dict[str, int]) -> float | None:
+    """False flags per 1,000 characters of the clean texts in :func:`counts` (None without clean text)."""
+    return round(c["clean"] * 1000 / c["clean_chars"], 3) if c["clean_chars"] else None
+
+
 def point(docs: list[dict], judge_from: float, min_gain: float, swap_gain: float | None = None) -> dict[str, Any]:
     """Garbled P/R/F1 over the corrupted documents, false flags per 1,000 characters of the clean ones (seed 0)."""
     c = counts(docs, judge_from, min_gain, swap_gain)
     p, r, f = prf(c)
     return {"judge_from": judge_from, "min_gain": min_gain, "swap_gain": swap_gain, "precision": round(p, 3),
             "recall": round(r, 3), "f1": round(f, 3), "flags": c["flags"], "labels": c["labels"],
-            "clean_false_per_1000": round(c["clean"] * 1000 / c["clean_chars"], 3) if c["clean_chars"] else None}
+            "clean_false_per_1000": clean_rate(c)}
 
 
 def grid(docs: list[dict], froms: tuple[float, ...] = FROMS, gains: tuple[float, ...] = GAINS,

@@ -29,15 +29,14 @@ RESULTS = ROOT / "benchmarks" / "results" / "judge_select.json"
 
 def score(groups: dict[str, list[dict]], judge_from: float, min_gain: float, swap_gain: float) -> dict[str, Any]:
     """One point: garbled F1 and clean false flags per group, and F1 of the groups' counts added together."""
-    from benchmarks.judge_grid import counts, prf
+    from benchmarks.judge_grid import clean_rate, counts, prf
 
     per = {name: counts(docs, judge_from, min_gain, swap_gain) for name, docs in groups.items()}
     pooled = {k: sum(c[k] for c in per.values()) for k in next(iter(per.values()))}
     return {"judge_from": judge_from, "min_gain": min_gain, "swap_gain": swap_gain,
             "pooled_f1": round(prf(pooled)[2], 4),
-            "groups": {name: {"f1": round(prf(c)[2], 4),
-                              "clean_false_per_1000": round(c["clean"] * 1000 / c["clean_chars"], 3)
-                              if c["clean_chars"] else None, **c} for name, c in per.items()}}
+            "groups": {name: {"f1": round(prf(c)[2], 4), "clean_false_per_1000": clean_rate(c), **c}
+                       for name, c in per.items()}}
 
 
 def select(base: dict[str, list[dict]], new: dict[str, list[dict]], at: tuple[float, float, float],

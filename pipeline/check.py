@@ -30,6 +30,7 @@ from pipeline.detect_garbled import (
     Scorer,
     Span,
     TokenView,
+    adjusted_gain,
     duplicates,
     edit_features,
     lm_spans,
@@ -215,8 +216,7 @@ class Check:
                 for cand in candidates]
         for cand, (_, _, edits), gains in zip(candidates, jobs, _edit_gains(get_judge(self.config), jobs),
                                               strict=True):
-            gain, edit = max(zip(gains, edits, strict=True),
-                             key=lambda ge: ge[0] - self.params.char_cost * ge[1].removed)
+            gain, edit = max(zip(gains, edits, strict=True), key=lambda ge: adjusted_gain(ge[1], ge[0], self.params))
             cand.judge_gain, cand.edit = gain, edit
 
     @property
@@ -344,9 +344,9 @@ class Check:
         totals = _totals(lm, texts)
         for cand, edits, pos in jobs:
             scored = list(zip(edits, totals[pos + 1:pos + 1 + len(edits)], strict=True))
-            # best first, as edit_features chooses (gain less the charge per character removed)
-            cand.edits = [e for e, _ in sorted(scored, key=lambda el: -(el[1] - self.params.char_cost
-                                                                         * el[0].removed))]
+            # best first, ranked as edit_features chooses its best
+            cand.edits = [e for e, _ in sorted(scored, key=lambda el: -adjusted_gain(el[0], el[1] - totals[pos],
+                                                                                     self.params))]
             gains, cand.edit = edit_features(totals[pos], scored, self.params)
             cand.features.update(gains)
             cand.probability = final.probability(cand.features) if final else None

@@ -388,6 +388,11 @@ def local_edits(text: str, span: Span) -> list[Edit]:
     return edits + [edit for _, edit in swaps[:MAX_SWAPS]] + _substitutions(text, s, e)
 
 
+def adjusted_gain(edit: Edit, gain: float, params: LmParams) -> float:
+    """A correction's gain less ``LmParams.char_cost`` per character it removes net: how corrections are ranked."""
+    return gain - params.char_cost * edit.removed
+
+
 def edit_features(original: float, scored: list[tuple[Edit, float]],
                   params: LmParams = LmParams()) -> tuple[dict[str, float], Edit | None]:
     """Re-scoring gains of :func:`local_edits` (log-probability of the window after the edit minus as
@@ -397,7 +402,7 @@ def edit_features(original: float, scored: list[tuple[Edit, float]],
                 "swap_gain": 0.0, "substitute_gain": 0.0}
         return zero, None
     gain = [(edit, lp - original) for edit, lp in scored]
-    adjusted = [(edit, g - params.char_cost * edit.removed) for edit, g in gain]
+    adjusted = [(edit, adjusted_gain(edit, g, params)) for edit, g in gain]
     delete = next((g for edit, g in gain if edit.kind == "delete"), 0.0)
     guesses = [g for edit, g in gain if edit.kind == "guess"]
     whole = next((a for edit, a in adjusted if edit.kind == "delete"), 0.0)

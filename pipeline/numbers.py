@@ -81,23 +81,17 @@ def _symbol_key(text: str) -> tuple:
 def _symbols_and_periods(text: str, taken: list[tuple[int, int]]) -> list[Mention]:
     """Document/resolution symbols, labels with digits (P-5, Health4Life) and fiscal periods (written alike in both
     languages); their spans are appended to ``taken`` so that the language-specific patterns skip them."""
+    kinds: list[tuple[re.Pattern[str], str, Callable[[re.Match[str]], tuple]]] = [  # in order of precedence
+        (_SYMBOL, "symbol", lambda m: _symbol_key(m.group())),
+        (_GROUP, "number", lambda m: ("number", float(m.group(1) or m.group(2)))),
+        (_CODE, "code", lambda m: ("code", m.group())),
+        (_FISCAL, "period", lambda m: ("period", int(m.group(1)), int(m.group(2))))]
     out = []
-    for m in _SYMBOL.finditer(text):
-        out.append(Mention("symbol", _symbol_key(m.group()), m.start(), m.end(), m.group()))
-        taken.append((m.start(), m.end()))
-    for m in _GROUP.finditer(text):
-        if not _overlaps(m.start(), m.end(), taken):
-            out.append(Mention("number", ("number", float(m.group(1) or m.group(2))), m.start(), m.end(), m.group()))
-            taken.append((m.start(), m.end()))
-    for m in _CODE.finditer(text):
-        if not _overlaps(m.start(), m.end(), taken):
-            out.append(Mention("code", ("code", m.group()), m.start(), m.end(), m.group()))
-            taken.append((m.start(), m.end()))
-    for m in _FISCAL.finditer(text):
-        if not _overlaps(m.start(), m.end(), taken):
-            out.append(Mention("period", ("period", int(m.group(1)), int(m.group(2))), m.start(), m.end(),
-                               m.group()))
-            taken.append((m.start(), m.end()))
+    for pattern, kind, key in kinds:
+        for m in pattern.finditer(text):
+            if not _overlaps(m.start(), m.end(), taken):
+                out.append(Mention(kind, key(m), m.start(), m.end(), m.group()))
+                taken.append((m.start(), m.end()))
     return out
 
 
