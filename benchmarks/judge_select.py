@@ -10,6 +10,8 @@ and pooled (counts added over the groups), and clean false flags per 1,000 chara
   point (``--base``, scored on the baseline dumps) and no group loses more than ``--max-loss``.
 
 Prints the baseline, the best points and the decision, and writes them to ``benchmarks/results/judge_select.json``.
+Dumps made with every stray-negation candidate kept (``--set '{"stages.check.negation_min_gain": -1e9}'``) are
+read at ``--negation-min-gain`` (the shipped 8 nats, say); ``--judge-from`` restricts the grid to one ``judge_from``.
 Speed is not judged here: time the chosen point with ``python -m benchmarks.check --speed-only --speed-baseline``.
 
     python -m benchmarks.judge_select --group dev6-15 base_a.json new_a.json --group dev16-20 base_b.json new_b.json
@@ -39,12 +41,20 @@ def score(groups: dict[str, list[dict]], judge_from: float, min_gain: float, swa
                        for name, c in per.items()}}
 
 
+def with_negation_threshold(docs: list[dict], min_gain: float) -> list[dict]:
+    """The dumps as the check would have written them with ``negation_min_gain`` = ``min_gain``: stray-negation
+    flags whose judge gain falls short are dropped (the dump kept them all)."""
+    return [{**d, "flags": [f for f in d["flags"] if f["rule"] != "stray_negation"
+                            or (f["judge_gain"] is not None and f["judge_gain"] >= min_gain)]} for d in docs]
+
+
 def select(base: dict[str, list[dict]], new: dict[str, list[dict]], at: tuple[float, float, float],
-           max_clean: float = 0.5, min_gain: float = 0.01, max_loss: float = 0.005) -> dict[str, Any]:
+           max_clean: float = 0.5, min_gain: float = 0.01, max_loss: float = 0.005,
+           froms: tuple[float, ...] | None = None) -> dict[str, Any]:
     from benchmarks.judge_grid import FROMS, GAINS, SWAP_GAINS
 
     baseline = score(base, *at)
-    points = [score(new, f, g, s) for f in FROMS for g in GAINS for s in SWAP_GAINS]
+    points = [score(new, f, g, s) for f in (froms or FROMS) for g in GAINS for s in SWAP_GAINS]
     eligible = [p for p in points if all(g["clean_false_per_1000"] is not None and g["clean_false_per_1000"]
                                          <= max_clean for g in p["groups"].values())]
     eligible.sort(key=lambda p: -p["pooled_f1"])
@@ -63,18 +73,23 @@ def main() -> None:
     parser.add_argument("--min-gain", type=float, default=0.01)
     parser.add_argument("--max-loss", type=float, default=0.005)
     parser.add_argument("--note", default="", help="what the candidate dumps changed")
+    parser.add_argument("--negation-min-gain", type=float, default=None,
+                        help="read dumps that kept every stray-negation candidate at this threshold")
+    parser.add_argument("--judge-from", type=float, default=None, help="search only this judge_from")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from benchmarks.machine import describe
 
     def load(path: str) -> list[dict]:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        docs = json.loads(Path(path).read_text(encoding="utf-8"))
+        return docs if args.negation_min_gain is None else with_negation_threshold(docs, args.negation_min_gain)
 
     base = {name: load(b) for name, b, _ in args.group}
     new = {name: load(n) for name, _, n in args.group}
     at = tuple(float(x) for x in args.base.split(","))
-    result = select(base, new, at, args.max_clean, args.min_gain, args.max_loss)
+    froms = (args.judge_from,) if args.judge_from is not None else None
+    result = select(base, new, at, args.max_clean, args.min_gain, args.max_loss, froms)
     print("baseline", json.dumps(result["baseline"]))
     for row in result["best"]:
         print(json.dumps(row))

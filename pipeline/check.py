@@ -211,9 +211,17 @@ class Check:
         from models.catalog import get_judge
 
         keep = self.settings.judge_edits or None
-        jobs = [(doc.paragraphs[cand.index].text, cand.window,
-                 cand.edits[:keep] or [cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")])
-                for cand in candidates]
+        jobs = []
+        for cand in candidates:
+            text = doc.paragraphs[cand.index].text
+            edits = cand.edits[:keep] or [cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")]
+            if self.settings.judge_runs:
+                seen = {(e.start, e.end, e.text) for e in edits}
+                runs = run_deletions(text, cand.span.start, cand.span.end, cand.window,
+                                     self._lm_guard(text, protected_spans(text)), word_spans(text),
+                                     self.settings.judge_runs + len(seen))
+                edits = edits + [e for e in runs if (e.start, e.end, e.text) not in seen][:self.settings.judge_runs]
+            jobs.append((text, cand.window, edits))
         for cand, (_, _, edits), gains in zip(candidates, jobs, _edit_gains(get_judge(self.config), jobs),
                                               strict=True):
             gain, edit = max(zip(gains, edits, strict=True), key=lambda ge: adjusted_gain(ge[1], ge[0], self.params))
@@ -406,6 +414,31 @@ def _edit_gains(lm: Any, jobs: list[tuple[str, tuple[int, int], list[Edit]]]) ->
         out.append([totals[pos + 1 + k] - totals[pos] for k in range(len(edits))])
         pos += 1 + len(edits)
     return out
+
+
+RUN_SIZES = (2, 3)
+"""Lengths of the runs of loose characters the judge tries deleting (``[stages.check] judge_runs``)."""
+
+
+def run_deletions(text: str, start: int, end: int, window: tuple[int, int], guard: list[tuple[int, int]],
+                  words: list[tuple[int, int]], most: int) -> list[Edit]:
+    """Deletions of runs of ``RUN_SIZES`` loose characters (Han, covered by no dictionary word in ``words``,
+    inside ``window``, outside ``guard``) that overlap [start, end): inserted junk breaks the words around it
+    into single characters, and the model's most surprising characters are often only part of it. At most
+    ``most``, those containing the whole span first, then by overlap, then the shorter."""
+    covered = {i for a, b in words for i in range(a, b)}
+
+    def loose(i: int) -> bool:
+        return (window[0] <= i < window[1] and i not in covered and HAN.match(text[i]) is not None
+                and not any(a <= i < b for a, b in guard))
+
+    runs = []
+    for size in RUN_SIZES:
+        for a in range(max(window[0], start - size + 1), min(end, window[1] - size + 1)):
+            if all(loose(i) for i in range(a, a + size)):
+                overlap = min(end, a + size) - max(start, a)
+                runs.append((not (a <= start and end <= a + size), -overlap, size, a))
+    return [Edit(a, a + size, "", "run") for _, _, size, a in sorted(runs)[:max(most, 0)]]
 
 
 def _verify_window(para: Paragraph, start: int, end: int) -> tuple[int, int]:

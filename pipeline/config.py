@@ -147,6 +147,11 @@ class CheckConfig:
     """The judge re-scores only this many of a candidate's corrections, those the scoring model gains most from
     (0: all of them: about seven on average, 337 windows for 40 candidates on the example). Fewer make the judge
     cheaper per candidate."""
+    judge_runs: int = 2
+    """The judge also tries deleting up to this many runs of 2-3 loose characters (in no dictionary word) that
+    overlap the candidate: inserted junk breaks the words around it into single characters, and the scoring
+    model's most surprising characters are often only part of it. Never over numbers, symbols, glossary names
+    or register words; 0: off."""
     negation_min_gain: float = 8.0
     """A stray negation (不/未/无 where the aligned English has none) is reported when deleting it gains at least this
     many nats under the judge."""
@@ -169,6 +174,8 @@ class CheckConfig:
         _check_choice(self.min_severity, ("low", "medium", "high"), "min_severity")
         if not 0.0 <= self.judge_from <= 1.0:
             raise ConfigError(f"'judge_from' must be a probability between 0 and 1, not {self.judge_from}")
+        if self.judge_runs < 0:
+            raise ConfigError(f"'judge_runs' must be 0 (off) or more, not {self.judge_runs}")
         if self.judge_edits < 0:
             raise ConfigError(f"'judge_edits' must be 0 (all corrections) or more, not {self.judge_edits}")
 

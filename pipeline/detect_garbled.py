@@ -308,8 +308,9 @@ class Edit:
     """One local correction tried on a candidate: the paragraph's characters [start, end) become ``text``.
     ``kind``: "delete" (the whole span), "guess" (the model's best guess in its place), "trim" (only part of
     the span deleted: the span may have grown over sound neighbours of the real defect), "swap" (two
-    adjacent characters put back in dictionary order) or "substitute" (one character replaced so that a
-    broken dictionary word is whole again)."""
+    adjacent characters put back in dictionary order), "substitute" (one character replaced so that a
+    broken dictionary word is whole again) or "run" (a run of loose characters overlapping the span deleted: tried by
+    the judge only, see ``[stages.check] judge_runs``)."""
 
     start: int
     end: int

@@ -287,8 +287,8 @@ def test_the_judge_rescores_only_the_corrections_the_scorer_ranks_best(fake_lm, 
     for keep in (0, 1, 2):
         judge = StubbornJudge()
         monkeypatch.setattr(catalog, "get_judge", lambda _config, judge=judge: judge)
-        Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge_edits": keep}))(
-            _junk_pair())
+        Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge_edits": keep,
+                                 "stages.check.judge_runs": 0}))(_junk_pair())
         seen[keep] = judge.texts
     windows = [t for t in seen[0] if "蚌雳鳌" in t]  # each candidate's window as written
     assert windows and len(seen[1]) == 2 * len(windows) and len(seen[2]) == 3 * len(windows)
@@ -302,6 +302,62 @@ def test_the_judge_rescores_only_the_corrections_the_scorer_ranks_best(fake_lm, 
         return FakeLM().totals([text])[0] - FakeLM().totals([window])[0] - cost * (len(window) - len(text))
     ranked = [adjusted(t, seen[2][0]) for t in seen[2][1:3]]
     assert ranked == sorted(ranked, reverse=True)
+
+
+def test_run_deletions_cover_loose_characters_around_the_span():
+    from pipeline.check import run_deletions
+    from pipeline.detect_garbled import word_spans
+
+    text = "旱灾的影响是逐渐显现的，继文少因此在国家数据库中报告不足"
+    n, at = len(text), text.index("文少")
+    words = word_spans(text)
+
+    def runs(start, end, window=(0, n), guard=(), most=4):
+        return [text[e.start:e.end] for e in run_deletions(text, start, end, window, list(guard), words, most)]
+    # 继文少 is in no dictionary word (因此 is): runs of 2-3 of them overlapping the span, those holding it first
+    assert runs(at, at + 1) == ["继文", "文少", "继文少"]
+    assert runs(at + 1, at + 2) == ["文少", "继文少"]
+    assert runs(at, at + 4) == ["文少", "继文少", "继文"]  # the span 文少因此 runs over the word 因此
+    assert runs(at, at + 1, most=1) == ["继文"] and runs(at, at + 1, most=0) == []
+    # never outside the window or over a guarded character; nothing inside dictionary words
+    assert runs(at, at + 1, window=(at, n)) == ["文少"]
+    assert runs(at, at + 1, guard=[(at - 1, at)]) == ["文少"]
+    assert runs(text.index("数据"), text.index("数据") + 1) == []
+    edits = run_deletions(text, at, at + 1, (0, n), [], words, 4)
+    assert all(e.text == "" and e.kind == "run" for e in edits)
+
+
+def test_judge_runs_adds_run_deletions_to_what_the_judge_scores(fake_lm, monkeypatch):
+    """``judge_runs``: besides the scorer's corrections, the judge scores deleting runs of loose characters around
+    the candidate span; 0 (the default) adds nothing."""
+    import models.catalog as catalog
+
+    seen: dict[int, list[str]] = {}
+    for runs in (0, 4):
+        judge = StubbornJudge()
+        monkeypatch.setattr(catalog, "get_judge", lambda _config, judge=judge: judge)
+        Check(load_config(None, {"stages.check.detectors": ["garbled"], "stages.check.judge_edits": 1,
+                                 "stages.check.judge_runs": runs}))(_junk_pair())
+        seen[runs] = judge.texts
+    windows = [t for t in seen[0] if "蚌雳鳌" in t]
+    assert windows and len(seen[0]) == 2 * len(windows)
+    assert len(seen[4]) > len(seen[0]) and set(seen[0]) < set(seen[4])
+    # every added text is a window with a run of two or three characters removed
+    extra = set(seen[4]) - set(seen[0])
+    assert extra and all(any(len(w) - len(t) in (2, 3) and _one_cut(w, t) for w in windows) for t in extra)
+
+
+def _one_cut(window: str, text: str) -> bool:
+    """Whether ``text`` is ``window`` with one contiguous run deleted."""
+    n = len(window) - len(text)
+    return any(window[:i] + window[i + n:] == text for i in range(len(window) - n + 1))
+
+
+def test_judge_runs_must_not_be_negative():
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        load_config(None, {"stages.check.judge_runs": -1})
 
 
 def test_judge_gain_threshold_is_configurable(fake_lm):
@@ -509,6 +565,25 @@ def test_judge_select_pools_groups_and_refuses_a_point_that_hurts_one_group():
     assert select(base, {"a": noisy, "b": b}, (0.9, 12.0, 8.0))["best"] == []
     better = [doc(1, [(0.9, 20.0, [0]), (0.9, 20.0, [1])]), doc(0, [])]
     assert select(base, {"a": better, "b": better}, (0.9, 12.0, 8.0))["adopt"]
+
+
+def test_judge_select_reads_negation_dumps_at_a_threshold_and_can_fix_judge_from():
+    """Dumps that kept every stray-negation candidate are read at a threshold (weaker ones dropped, other flags
+    untouched); ``froms`` restricts the grid to the given ``judge_from`` values."""
+    from benchmarks.judge_select import select, with_negation_threshold
+
+    neg = {"rule": "stray_negation", "probability": None, "edit": None}
+    docs = [{"doc": "d", "seed": 1, "chars": 1000, "labels": ["negation", "insert"],
+             "flags": [{**neg, "judge_gain": 9.0, "labels": [0]}, {**neg, "judge_gain": 1.0, "labels": []},
+                       {**neg, "judge_gain": None, "labels": []},
+                       {"rule": "lm", "probability": 0.5, "judge_gain": 3.0, "edit": "delete", "labels": [1]}]},
+            {"doc": "d", "seed": 0, "chars": 1000, "labels": [], "flags": []}]
+    kept = with_negation_threshold(docs, 8.0)
+    assert [f["judge_gain"] for f in kept[0]["flags"]] == [9.0, 3.0] and len(docs[0]["flags"]) == 4
+    assert len(with_negation_threshold(docs, -1e9)[0]["flags"]) == 3
+    only = select({"g": kept}, {"g": kept}, (0.2, 14.0, 6.0), froms=(0.3,))
+    assert {p["judge_from"] for p in only["best"]} == {0.3}
+    assert {p["judge_from"] for p in select({"g": kept}, {"g": kept}, (0.2, 14.0, 6.0))["best"]} != {0.3}
 
 
 def test_train_garbled_fits_on_chosen_documents_with_the_benchmarks_labels(fake_lm):
