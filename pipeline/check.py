@@ -212,13 +212,15 @@ class Check:
 
         keep = self.settings.judge_edits or None
         jobs = []
+        loose: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}  # guard and words per paragraph
         for cand in candidates:
             text = doc.paragraphs[cand.index].text
             edits = cand.edits[:keep] or [cand.edit or Edit(cand.span.start, cand.span.end, "", "delete")]
             if self.settings.judge_runs:
+                if cand.index not in loose:
+                    loose[cand.index] = self._lm_guard(text, protected_spans(text)), word_spans(text)
                 seen = {(e.start, e.end, e.text) for e in edits}
-                runs = run_deletions(text, cand.span.start, cand.span.end, cand.window,
-                                     self._lm_guard(text, protected_spans(text)), word_spans(text),
+                runs = run_deletions(text, cand.span.start, cand.span.end, cand.window, *loose[cand.index],
                                      self.settings.judge_runs + len(seen))
                 edits = edits + [e for e in runs if (e.start, e.end, e.text) not in seen][:self.settings.judge_runs]
             jobs.append((text, cand.window, edits))
